@@ -1,0 +1,5 @@
+"""Routes of this app (filled in by the app's API work)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,35 @@
+"""Root URL configuration.
+
+Each app owns its routes in `<app>/urls.py`; every route answers with and without its
+trailing slash (see `oneonone.routers`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from oneonone.routers import slash_optional_path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    slash_optional_path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    slash_optional_path(
+        "api/schema/swagger-ui", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"
+    ),
+    slash_optional_path(
+        "api/schema/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"
+    ),
+    path("", include("accounts.urls")),
+    path("", include("contacts.urls")),
+    path("", include("calendars.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    media_prefix = settings.MEDIA_URL.strip("/")
+    urlpatterns += [
+        re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
