@@ -21,9 +21,7 @@ class Profile(models.Model):
     Created on first use by `accounts.services.profile_get_or_create`.
     """
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     profile_picture = models.ImageField(upload_to=profile_picture_path, blank=True, null=True)
     email_notifications = models.BooleanField(
         default=True, help_text="Send notification and reminder emails to this user."

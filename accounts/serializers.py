@@ -61,9 +61,7 @@ class LoginSerializer(serializers.Serializer):
     """`{username, password}`; presence is checked here, credentials by the view."""
 
     username = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    password = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, write_only=True
-    )
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, write_only=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("username") or not attrs.get("password"):
@@ -94,9 +92,7 @@ class TokenRefreshSerializer(BaseTokenRefreshSerializer):
         user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
         user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
-            raise AuthenticationFailed(
-                self.error_messages["no_active_account"], "no_active_account"
-            )
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         if jwt_settings.CHECK_REVOKE_TOKEN and refresh.payload.get(
             jwt_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 from django.conf import settings
@@ -55,19 +56,24 @@ def picture_decode(*, upload: UploadedFile) -> ContentFile:
         limit_mb = settings.PROFILE_PICTURE_MAX_BYTES / (1024 * 1024)
         raise invalid(f"The picture is larger than {limit_mb:g} MB.")
     data = upload.read(settings.PROFILE_PICTURE_MAX_BYTES + 1)
+    too_many_pixels = invalid(
+        f"The picture has too many pixels; at most {settings.PROFILE_PICTURE_MAX_PIXELS:,} are allowed."
+    )
     try:
-        with Image.open(io.BytesIO(data), formats=list(PICTURE_FORMATS)) as image:
-            width, height = image.size
-            if width * height > settings.PROFILE_PICTURE_MAX_PIXELS:
-                raise invalid(
-                    f"The picture has {width}x{height} pixels; at most "
-                    f"{settings.PROFILE_PICTURE_MAX_PIXELS:,} pixels are allowed."
-                )
-            image_format = image.format
-            image.load()  # decode every pixel: a truncated or corrupt file fails here
+        with warnings.catch_warnings():
+            # Pillow only warns below twice its own limit; treat it as the error it is here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(PICTURE_FORMATS)) as image:
+                width, height = image.size
+                if width * height > settings.PROFILE_PICTURE_MAX_PIXELS:
+                    raise too_many_pixels
+                image_format = image.format
+                image.load()  # decode every pixel: a truncated or corrupt file fails here
     except ValidationError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise too_many_pixels from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise invalid("Upload a valid image: PNG, JPEG, GIF or WebP.") from exc
     if image_format not in PICTURE_FORMATS:
         raise invalid("Upload a valid image: PNG, JPEG, GIF or WebP.")

@@ -22,7 +22,5 @@ urlpatterns = [
         name="profile-search",
     ),
     slash_optional_path("api/token", views.ThrottledTokenObtainPairView.as_view(), name="token"),
-    slash_optional_path(
-        "api/token/refresh", views.PublicTokenRefreshView.as_view(), name="token-refresh"
-    ),
+    slash_optional_path("api/token/refresh", views.PublicTokenRefreshView.as_view(), name="token-refresh"),
 ]

@@ -56,8 +56,10 @@ class LoginView(PublicEndpointMixin, GenericAPIView):
         summary="Log in",
         responses={
             200: serializers.TokenPairSerializer,
-            400: OpenApiResponse(description="non_field_errors: Both fields are required / "
-                                 "Username and password do not match / User not activated"),
+            400: OpenApiResponse(
+                description="non_field_errors: Both fields are required / "
+                "Username and password do not match / User not activated"
+            ),
             429: OpenApiResponse(description="Too many failed logins; see Retry-After"),
         },
     )

@@ -128,9 +128,7 @@ PROFILE_PICTURE_MAX_PIXELS = env.int("PROFILE_PICTURE_MAX_PIXELS", default=20_00
 
 # CORS: the web client lives on another origin and sends `Authorization: Bearer`.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_ALLOWED_ORIGIN_REGEXES = (
-    [r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$"] if DEBUG else []
-)
+CORS_ALLOWED_ORIGIN_REGEXES = [r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$"] if DEBUG else []
 CORS_ALLOW_CREDENTIALS = False
 
 REST_FRAMEWORK = {

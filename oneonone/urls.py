@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -20,16 +21,19 @@ urlpatterns = [
     slash_optional_path(
         "api/schema/swagger-ui", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"
     ),
-    slash_optional_path(
-        "api/schema/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"
-    ),
+    slash_optional_path("api/schema/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("accounts.urls")),
     path("", include("contacts.urls")),
     path("", include("calendars.urls")),
 ]
 
+
+def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files (profile pictures), served by the app unless a proxy does it."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
-    media_prefix = settings.MEDIA_URL.strip("/")
     urlpatterns += [
-        re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", serve_media, name="media"),
     ]
