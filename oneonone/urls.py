@@ -13,6 +13,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from oneonone.docs import CoreAPIDocsView
 from oneonone.routers import slash_optional_path
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
         "api/schema/swagger-ui", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"
     ),
     slash_optional_path("api/schema/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Core JSON for the coreapi CLI, HTML for browsers (oneonone.docs); before the app routes.
+    slash_optional_path("docs", CoreAPIDocsView.as_view(), name="docs"),
     path("", include("accounts.urls")),
     path("", include("contacts.urls")),
     path("", include("calendars.urls")),
