@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.fields import CharField
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -54,6 +55,9 @@ class LoginView(PublicEndpointMixin, GenericAPIView):
 
     @extend_schema(
         summary="Log in",
+        # Both fields are required (a missing one answers 400 "Both fields are required"); the
+        # serializer checks that itself to give the seed's message, so it is documented here.
+        request=inline_serializer("Login", {"username": CharField(), "password": CharField()}),
         responses={
             200: serializers.TokenPairSerializer,
             400: OpenApiResponse(
