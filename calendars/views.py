@@ -1,0 +1,607 @@
+"""Calendars, invitees and availabilities (CONTRACT sections 4 to 6, and section 8's extra lists).
+
+Every view resolves the calendar in its URL once (`CalendarNestedMixin`) and checks the rules
+of `calendars.permissions` in the contract's order: 401 → missing calendar 404 → stranger 403
+→ finalized 410 → invitee deadline 410 → nested object 404 → object-level 403. A method a route
+does not have is 405 for every signed-in caller, before any calendar lookup.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from calendars import selectors, services
+from calendars.models import Availability, Calendar, Invitee
+from calendars.permissions import (
+    CalendarNotFinalized,
+    InviteeDeadlineNotPassed,
+    IsAvailabilityUser,
+    IsCalendarInvitee,
+    IsCalendarOwner,
+    IsCalendarOwnerOrInvitee,
+)
+from calendars.serializers import (
+    AvailabilityFilterSerializer,
+    AvailabilitySerializer,
+    CalendarSerializer,
+    CalendarUpdateSerializer,
+    DetailSerializer,
+    EmptySerializer,
+    FinalizeSerializer,
+    InviteeSerializer,
+    InviteeUpdateSerializer,
+    UserSummarySerializer,
+)
+
+FINALIZED_MESSAGE = "Calendar has been successfully finalized."
+
+PermissionList = list[type[BasePermission]]
+
+
+def _answer(description: str, serializer: Any = DetailSerializer) -> OpenApiResponse:
+    return OpenApiResponse(response=serializer, description=description)
+
+
+NOT_AUTHENTICATED = _answer("Not authenticated")
+NOT_OWNER = _answer("Not owner")
+NOT_OWNER_OR_INVITEE = _answer("Not owner or invitee")
+INVALID_CALENDAR = _answer("Invalid calendar")
+FINALIZED = _answer("Calendar is finalized")
+FIELD_ERRORS = OpenApiResponse(description='Invalid input: {"<field>": ["<message>", ...]}')
+DELETED = _answer("Deleted: {}", EmptySerializer)
+
+
+def _path_id(name: str, what: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name, int, OpenApiParameter.PATH, description=f"A unique integer value identifying {what}."
+    )
+
+
+CALENDAR_ID = _path_id("id", "this calendar")
+NESTED_CALENDAR_ID = _path_id("calendar_id", "the calendar")
+INVITEE_ID = _path_id("id", "this invitee")
+AVAILABILITY_ID = _path_id("id", "this availability")
+
+
+class CalendarNestedMixin:
+    """Resolves the calendar named in the URL once per request, and the caller's role in it.
+
+    For any viewset under `/calendars/{calendar_id}/` (the schedule routes reuse it): set
+    `action_permissions` (action → permission classes, e.g. `[IsAuthenticated, IsCalendarOwner,
+    CalendarNotFinalized]`) and build querysets from `self.calendar`. Provides:
+    - `calendar`: the calendar (with `owner`), or 404: one query, cached for the request;
+    - `is_calendar_owner`, and `invitation`: the caller's `Invitee` row or None (one query,
+      only when the caller is not the owner);
+    - `context["calendar"]` for serializers (naive datetimes are read in its timezone);
+    - malformed bodies are a 400 even on writes that ignore their body (finalize, DELETEs).
+    An action missing from `action_permissions` is owner-only, so a forgotten entry fails closed.
+    """
+
+    calendar_url_kwarg = "calendar_id"
+    action_permissions: dict[str, PermissionList] = {}
+    kwargs: dict[str, Any]
+    request: Request
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        return get_object_or_404(
+            Calendar.objects.select_related("owner"), pk=self.kwargs[self.calendar_url_kwarg]
+        )
+
+    @property
+    def is_calendar_owner(self) -> bool:
+        return self.calendar.owner_id == self.request.user.pk
+
+    @cached_property
+    def invitation(self) -> Invitee | None:
+        if self.is_calendar_owner:
+            return None
+        return selectors.invitation_for(calendar=self.calendar, user=self.request.user)
+
+    def get_permissions(self) -> list[BasePermission]:
+        if not hasattr(self, "action"):  # a plain APIView: its own permission_classes
+            return super().get_permissions()  # type: ignore[misc]
+        if self.action is None:  # a method this route does not have: 405 for the signed-in
+            classes: PermissionList = [IsAuthenticated]
+        elif self.action in self.action_permissions:
+            classes = self.action_permissions[self.action]
+        elif self.action == "metadata" and self.calendar_url_kwarg not in self.kwargs:
+            classes = [IsAuthenticated]
+        elif self.action == "metadata":
+            classes = [IsAuthenticated, IsCalendarOwnerOrInvitee]
+        else:
+            classes = [IsAuthenticated, IsCalendarOwner]
+        return [permission() for permission in classes]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        if not getattr(self, "swagger_fake_view", False) and self.calendar_url_kwarg in self.kwargs:
+            context["calendar"] = self.calendar
+        return context
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method not in SAFE_METHODS and getattr(self, "action", True) is not None:
+            request.data  # noqa: B018 (parse now: a body that does not parse is a 400)
+
+
+class ListMixin:
+    """`list` that pages only when asked (`?limit`/`?offset`), else a plain array."""
+
+    def list_response(self, queryset: Any, serializer_class: type[BaseSerializer] | None = None) -> Response:
+        view: Any = self
+        serializer_class = serializer_class or view.get_serializer_class()
+        context = view.get_serializer_context()
+        page = view.paginate_queryset(queryset)
+        if page is not None:
+            return view.get_paginated_response(serializer_class(page, many=True, context=context).data)
+        return Response(serializer_class(queryset, many=True, context=context).data)
+
+
+# Calendars ---------------------------------------------------------------------------------
+
+_calendar_owner_write: PermissionList = [IsAuthenticated, IsCalendarOwner, CalendarNotFinalized]
+_calendar_list_responses = {200: CalendarSerializer(many=True), 401: NOT_AUTHENTICATED}
+
+
+class CalendarViewSet(CalendarNestedMixin, ListMixin, viewsets.ModelViewSet):
+    """Calendars: the caller's own, and those they are invited to."""
+
+    queryset = Calendar.objects.none()
+    serializer_class = CalendarSerializer
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9]+"
+    calendar_url_kwarg = "id"
+    action_permissions = {
+        "list": [IsAuthenticated],
+        "create": [IsAuthenticated],
+        "owned": [IsAuthenticated],
+        "owned_unfinalized": [IsAuthenticated],
+        "invited": [IsAuthenticated],
+        "status": [IsAuthenticated],
+        "retrieve": [IsAuthenticated, IsCalendarOwnerOrInvitee],
+        "update": _calendar_owner_write,
+        "partial_update": _calendar_owner_write,
+        # Deleting the whole calendar and finalizing stay possible once it is finalized.
+        "destroy": [IsAuthenticated, IsCalendarOwner],
+        "finalize": [IsAuthenticated, IsCalendarOwner],
+    }
+
+    def get_queryset(self) -> QuerySet[Calendar]:
+        if getattr(self, "swagger_fake_view", False):
+            return Calendar.objects.none()
+        user = self.request.user
+        if self.action == "owned_unfinalized":
+            return selectors.calendars_owned(user=user, finalized=False)
+        if self.action == "invited":
+            return selectors.calendars_invited(user=user)
+        if self.action == "status":
+            return selectors.calendars_awaiting_availability(user=user)
+        return selectors.calendars_owned(user=user)
+
+    def get_object(self) -> Calendar:
+        calendar = self.calendar
+        self.check_object_permissions(self.request, calendar)
+        return calendar
+
+    @extend_schema(summary="Obtain the list of all calendars created by the currently authenticated user",
+                   responses=_calendar_list_responses)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Obtain the list of all calendars created by the currently authenticated user."""
+        return self.list_response(self.get_queryset())
+
+    @extend_schema(
+        summary="Create a new calendar",
+        responses={200: CalendarSerializer, 400: FIELD_ERRORS, 401: NOT_AUTHENTICATED},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create a new calendar.
+
+        `start_date` = `end_date` is a one-day calendar; dates in the past are allowed.
+        `timezone` (IANA name, default UTC) is the zone the dates and any datetime without an
+        offset are read in; `meeting_duration` is in minutes (5 to 480, a multiple of 5, default 30).
+        """
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        calendar = services.calendar_create(owner=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(calendar).data)
+
+    @extend_schema(
+        summary="Obtain calendar details",
+        parameters=[CALENDAR_ID],
+        responses={200: CalendarSerializer, 401: NOT_AUTHENTICATED, 403: NOT_OWNER_OR_INVITEE,
+                   404: INVALID_CALENDAR},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Obtain calendar details (its owner and its invitees may read it)."""
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Update the name of a calendar",
+        parameters=[CALENDAR_ID],
+        request=CalendarUpdateSerializer,
+        responses={200: CalendarSerializer, 400: FIELD_ERRORS, 401: NOT_AUTHENTICATED,
+                   403: NOT_OWNER, 404: INVALID_CALENDAR, 410: FINALIZED},
+    )
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
+        """Updates the name of a calendar (owner only).
+
+        Users cannot modify a start or end date once the calendar has been created: they may be
+        sent (the coreapi client sends them) but must equal the stored ones. `timezone` may
+        change while every stored availability and meeting stays inside the calendar's window
+        in the new zone; `meeting_duration` may change while no schedule exists.
+        """
+        calendar = self.get_object()
+        serializer = CalendarUpdateSerializer(calendar, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        changes = {
+            key: value
+            for key, value in serializer.validated_data.items()
+            if key in ("name", "timezone", "meeting_duration")
+        }
+        calendar = services.calendar_update(calendar=calendar, **changes)
+        return Response(self.get_serializer(calendar).data)
+
+    @extend_schema(
+        summary="Update some fields of a calendar",
+        parameters=[CALENDAR_ID],
+        request=CalendarUpdateSerializer,
+        responses={200: CalendarSerializer, 400: FIELD_ERRORS, 401: NOT_AUTHENTICATED,
+                   403: NOT_OWNER, 404: INVALID_CALENDAR, 410: FINALIZED},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Like update, with every field optional."""
+        return self.update(request, partial=True)
+
+    @extend_schema(
+        summary="Delete the calendar and everything in it",
+        parameters=[CALENDAR_ID],
+        responses={200: DELETED, 401: NOT_AUTHENTICATED, 403: NOT_OWNER, 404: INVALID_CALENDAR},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Deletes the calendar, and removes all associated content with the calendar.
+
+        Owner only; also works on a finalized calendar.
+        """
+        services.calendar_delete(calendar=self.get_object())
+        return Response({})
+
+    @extend_schema(
+        summary="Finalize the calendar",
+        parameters=[CALENDAR_ID],
+        request=FinalizeSerializer,
+        responses={200: _answer(FINALIZED_MESSAGE), 400: _answer("This calendar is already finalized."),
+                   401: NOT_AUTHENTICATED, 403: NOT_OWNER, 404: INVALID_CALENDAR},
+    )
+    @action(detail=True, methods=["put"])
+    def finalize(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Finalizes the calendar, preventing any further changes to the calendar.
+
+        Does not require any input: `name`, `start_date` and `end_date`, which the coreapi
+        client sends, are accepted and ignored. Afterwards every write under the calendar
+        answers 410; reads keep working and the owner can still delete it.
+        """
+        services.calendar_finalize(calendar=self.get_object())
+        return Response({"detail": FINALIZED_MESSAGE})
+
+    @extend_schema(summary="Calendars you own", responses=_calendar_list_responses)
+    @action(detail=False, methods=["get"])
+    def owned(self, request: Request) -> Response:
+        """Calendars you own (the same list as `GET /calendars/`)."""
+        return self.list_response(self.get_queryset())
+
+    @extend_schema(summary="Calendars you own that are not finalized", responses=_calendar_list_responses)
+    @action(detail=False, methods=["get"], url_path="owned/unfinalized", url_name="owned-unfinalized")
+    def owned_unfinalized(self, request: Request) -> Response:
+        """Calendars you own that are not finalized yet."""
+        return self.list_response(self.get_queryset())
+
+    @extend_schema(summary="Calendars you are invited to", responses=_calendar_list_responses)
+    @action(detail=False, methods=["get"])
+    def invited(self, request: Request) -> Response:
+        """Calendars you are invited to (finalized ones included)."""
+        return self.list_response(self.get_queryset())
+
+    @extend_schema(summary="Calendars waiting for your availability", responses=_calendar_list_responses)
+    @action(detail=False, methods=["get"])
+    def status(self, request: Request) -> Response:
+        """Calendars you are invited to and have not submitted any availability for yet.
+
+        Finalized calendars and those whose deadline has passed are included: the list says
+        what is missing, the calendar's own fields say whether it can still be given.
+        """
+        return self.list_response(self.get_queryset())
+
+
+# Invitees ----------------------------------------------------------------------------------
+
+_owner_read: PermissionList = [IsAuthenticated, IsCalendarOwner]
+_owner_write: PermissionList = [IsAuthenticated, IsCalendarOwner, CalendarNotFinalized]
+_invitee_detail_responses = {401: NOT_AUTHENTICATED, 403: NOT_OWNER,
+                             404: _answer("Invalid calendar or invite")}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Obtain the list of all invitees of a calendar",
+        responses={200: InviteeSerializer(many=True), 401: NOT_AUTHENTICATED, 403: NOT_OWNER,
+                   404: INVALID_CALENDAR},
+    ),
+    retrieve=extend_schema(
+        summary="Obtain details of a specific invitee",
+        parameters=[INVITEE_ID],
+        responses={200: InviteeSerializer, **_invitee_detail_responses},
+    ),
+)
+@extend_schema(parameters=[NESTED_CALENDAR_ID])
+class InviteeViewSet(CalendarNestedMixin, ListMixin, viewsets.ModelViewSet):
+    """Invitations to one calendar; its owner manages them, an invitee may only decline."""
+
+    queryset = Invitee.objects.none()
+    serializer_class = InviteeSerializer
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9]+"
+    action_permissions = {
+        "list": _owner_read,
+        "retrieve": _owner_read,
+        "uninvited": _owner_read,
+        "metadata": _owner_read,
+        "create": _owner_write,
+        "update": _owner_write,
+        "partial_update": _owner_write,
+        "destroy": _owner_write,
+        "remove_invitation": [IsAuthenticated, IsCalendarOwnerOrInvitee, IsCalendarInvitee,
+                              CalendarNotFinalized],
+    }
+
+    def get_queryset(self) -> QuerySet[Invitee]:
+        if getattr(self, "swagger_fake_view", False):
+            return Invitee.objects.none()
+        return selectors.invitees_with_status(calendar=self.calendar)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Obtain the list of all invitees of a calendar (owner only)."""
+        return self.list_response(self.get_queryset())
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Obtain details of a specific invitee (owner only)."""
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Invite a new user to be in a calendar",
+        responses={200: InviteeSerializer, 400: FIELD_ERRORS, 401: NOT_AUTHENTICATED, 403: NOT_OWNER,
+                   404: INVALID_CALENDAR, 410: FINALIZED},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Invite a new user to be in a calendar (owner only).
+
+        `invitee` is the user id of one of your accepted contacts, not yet invited. `deadline`
+        (optional) is the last instant they can add availability: any future instant, also
+        after the calendar ends; by default the end of the calendar's window.
+        """
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invitee_create(
+            calendar=self.calendar,
+            invitee_id=serializer.validated_data["invitee_id"],
+            deadline=serializer.validated_data.get("deadline"),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=invitation.pk)).data)
+
+    @extend_schema(
+        summary="Update the deadline of an invitee",
+        parameters=[INVITEE_ID],
+        request=InviteeUpdateSerializer,
+        responses={200: InviteeSerializer, 400: FIELD_ERRORS, **_invitee_detail_responses, 410: FINALIZED},
+    )
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
+        """Updates the deadline for the invitee to add an availability (no other fields can be
+        modified; `invitee`, if sent, must be the current one)."""
+        invitation = self.get_object()
+        serializer = InviteeUpdateSerializer(
+            invitation, data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invitee_update(
+            invitation=invitation, deadline=serializer.validated_data.get("deadline")
+        )
+        return Response(self.get_serializer(invitation).data)
+
+    @extend_schema(
+        summary="Update the deadline of an invitee",
+        parameters=[INVITEE_ID],
+        request=InviteeUpdateSerializer,
+        responses={200: InviteeSerializer, 400: FIELD_ERRORS, **_invitee_detail_responses, 410: FINALIZED},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Like update, with every field optional."""
+        return self.update(request, partial=True)
+
+    @extend_schema(
+        summary="Delete the invite",
+        parameters=[INVITEE_ID],
+        responses={200: DELETED, **_invitee_detail_responses, 410: FINALIZED},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Deletes the invite, and removes all associated content with the invitee: their
+        availabilities and meeting in this calendar."""
+        services.invitee_delete(invitation=self.get_object())
+        return Response({})
+
+    @extend_schema(
+        summary="Your contacts not yet invited to this calendar",
+        responses={200: UserSummarySerializer(many=True), 401: NOT_AUTHENTICATED, 403: NOT_OWNER,
+                   404: INVALID_CALENDAR},
+    )
+    @action(detail=False, methods=["get"])
+    def uninvited(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The owner's accepted contacts who are not invited to this calendar yet (owner only)."""
+        return self.list_response(selectors.uninvited_contacts(calendar=self.calendar), UserSummarySerializer)
+
+    @extend_schema(
+        summary="Decline your invitation to this calendar",
+        request=None,
+        responses={200: DELETED, 401: NOT_AUTHENTICATED,
+                   403: _answer("Not owner or invitee / the owner is not invited"),
+                   404: INVALID_CALENDAR, 410: FINALIZED},
+    )
+    @action(detail=False, methods=["delete"], url_path="remove-invitation", url_name="remove-invitation")
+    def remove_invitation(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Decline your own invitation: it goes with your availabilities and meeting in this
+        calendar. Possible after your deadline too; not once the calendar is finalized."""
+        services.invitee_delete(invitation=self.invitation)
+        return Response({})
+
+
+# Availabilities ----------------------------------------------------------------------------
+
+_availability_read: PermissionList = [IsAuthenticated, IsCalendarOwnerOrInvitee, IsAvailabilityUser]
+_availability_write: PermissionList = [
+    IsAuthenticated,
+    IsCalendarOwnerOrInvitee,
+    CalendarNotFinalized,
+    InviteeDeadlineNotPassed,
+    IsAvailabilityUser,
+]
+_availability_gone = _answer("Calendar is finalized / Deadline has passed")
+_availability_detail_responses = {
+    401: NOT_AUTHENTICATED,
+    403: _answer("Not owner or invitee / You do not have permission to perform this action."),
+    404: _answer("Invalid calendar or availability"),
+}
+
+
+@extend_schema(parameters=[NESTED_CALENDAR_ID])
+class AvailabilityViewSet(CalendarNestedMixin, ListMixin, viewsets.ModelViewSet):
+    """Availability windows in one calendar: the owner's and each invitee's."""
+
+    queryset = Availability.objects.none()
+    serializer_class = AvailabilitySerializer
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9]+"
+    action_permissions = {
+        "list": _availability_read,
+        "retrieve": _availability_read,
+        "create": _availability_write,
+        "update": _availability_write,
+        "partial_update": _availability_write,
+        "destroy": _availability_write,
+        "bulk_delete": _availability_write,
+    }
+
+    def get_queryset(self) -> QuerySet[Availability]:
+        if getattr(self, "swagger_fake_view", False):
+            return Availability.objects.none()
+        return selectors.availabilities_visible_to(calendar=self.calendar, user=self.request.user)
+
+    @extend_schema(
+        summary="Obtain the list of all availabilities provided for a calendar",
+        parameters=[AvailabilityFilterSerializer],
+        responses={200: AvailabilitySerializer(many=True), 400: FIELD_ERRORS, 401: NOT_AUTHENTICATED,
+                   403: NOT_OWNER_OR_INVITEE, 404: INVALID_CALENDAR},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Obtain the list of all availabilities provided for a calendar.
+
+        The owner sees everyone's; an invitee sees only their own. `?user=<id>` keeps one user's.
+        """
+        filters = AvailabilityFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        availabilities = self.get_queryset()
+        if "user" in filters.validated_data:
+            availabilities = availabilities.filter(user_id=filters.validated_data["user"])
+        return self.list_response(availabilities)
+
+    @extend_schema(
+        summary="Obtain details of a specific availability provided by a user",
+        parameters=[AVAILABILITY_ID],
+        responses={200: AvailabilitySerializer, **_availability_detail_responses},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Obtain details of a specific availability provided by a user.
+
+        The owner may read any in the calendar; an invitee only their own (others: 404).
+        """
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Create a new availability for a calendar",
+        responses={200: AvailabilitySerializer, 400: FIELD_ERRORS, 401: NOT_AUTHENTICATED,
+                   403: NOT_OWNER_OR_INVITEE, 404: INVALID_CALENDAR, 410: _availability_gone},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create a new availability for a calendar, always as the caller.
+
+        `[start_period, end_period)` must lie in the calendar's window (start_date 00:00 to the
+        end of end_date, in its timezone), end after start. Times without an offset are read in
+        the calendar's timezone. Windows may touch or overlap. Invitees: until their deadline.
+        """
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        availability = services.availability_create(
+            calendar=self.calendar, user=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(availability).data)
+
+    @extend_schema(
+        summary="Updates the time period or preference level for a specific availability",
+        parameters=[AVAILABILITY_ID],
+        responses={200: AvailabilitySerializer, 400: FIELD_ERRORS, **_availability_detail_responses,
+                   410: _availability_gone},
+    )
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
+        """Updates the time period or preference level for a specific availability (its own
+        user only: the owner reading an invitee's gets 403 on writes)."""
+        availability = self.get_object()
+        serializer = self.get_serializer(availability, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        availability = services.availability_update(availability=availability, **serializer.validated_data)
+        return Response(self.get_serializer(availability).data)
+
+    @extend_schema(
+        summary="Update some fields of an availability",
+        parameters=[AVAILABILITY_ID],
+        responses={200: AvailabilitySerializer, 400: FIELD_ERRORS, **_availability_detail_responses,
+                   410: _availability_gone},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Like update, with every field optional."""
+        return self.update(request, partial=True)
+
+    @extend_schema(
+        summary="Deletes the availability period",
+        parameters=[AVAILABILITY_ID],
+        responses={200: DELETED, **_availability_detail_responses, 410: _availability_gone},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Deletes the availability period (its own user only)."""
+        services.availability_delete(availability=self.get_object())
+        return Response({})
+
+    @extend_schema(
+        summary="Delete all your availabilities in this calendar",
+        request=None,
+        responses={200: DELETED, 401: NOT_AUTHENTICATED, 403: NOT_OWNER_OR_INVITEE,
+                   404: INVALID_CALENDAR, 410: _availability_gone},
+    )
+    @action(detail=False, methods=["delete"], url_path="bulk-delete", url_name="bulk-delete")
+    def bulk_delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Delete all of your own availabilities in this calendar (never anyone else's).
+
+        The same rules as deleting one: not once finalized, and for invitees not after their
+        deadline.
+        """
+        services.availability_delete_all(calendar=self.calendar, user=request.user)
+        return Response({})
+
