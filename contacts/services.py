@@ -65,9 +65,7 @@ def contact_friends(*, user: Any) -> QuerySet[Any]:
 
 def contact_requests_received(*, user: Any) -> QuerySet[Contact]:
     """Pending requests addressed to `user`, oldest first (by id), with the requester joined."""
-    return (
-        Contact.objects.filter(requested=user, accepted=False).select_related("requester").order_by("id")
-    )
+    return Contact.objects.filter(requested=user, accepted=False).select_related("requester").order_by("id")
 
 
 def _user_by_username(username: str, *, active_only: bool = False) -> Any:

@@ -122,6 +122,10 @@ class FriendRequestUserView(GenericAPIView):
                 "`requested`"
             ),
             401: UNAUTHORIZED,
+            409: OpenApiResponse(
+                description="The pair changed while the request was being stored (a crossing "
+                "request appeared and vanished again); send it again"
+            ),
         },
     )
     def post(self, request: Request) -> Response:

@@ -276,6 +276,7 @@ def test_contact_user_ids_is_symmetric_and_ignores_pending(user, other_user, car
 # Real concurrency (PostgreSQL only: SQLite serialises writers and its in-memory test
 # database is not shared between threads).
 
+
 def _run_together(*calls):
     """Run each call in its own thread (own DB connection), started together; return the
     results in order: the value returned, or the exception raised."""
