@@ -24,3 +24,7 @@ class OptInLimitOffsetPagination(LimitOffsetPagination):
         ):
             return None
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """Both shapes: the plain array by default, the paginated object with `limit`/`offset`."""
+        return {"oneOf": [schema, super().get_paginated_response_schema(schema)]}
