@@ -12,10 +12,11 @@ from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -83,6 +84,7 @@ class CalendarNestedMixin:
     - `calendar`: the calendar (with `owner`), or 404: one query, cached for the request;
     - `is_calendar_owner`, and `invitation`: the caller's `Invitee` row or None (one query,
       only when the caller is not the owner);
+    - `get_object()` in `get_queryset()`, else 404 `{"detail": "Not found."}`;
     - `context["calendar"]` for serializers (naive datetimes are read in its timezone);
     - malformed bodies are a 400 even on writes that ignore their body (finalize, DELETEs).
     An action missing from `action_permissions` is owner-only, so a forgotten entry fails closed.
@@ -95,9 +97,12 @@ class CalendarNestedMixin:
 
     @cached_property
     def calendar(self) -> Calendar:
-        return get_object_or_404(
-            Calendar.objects.select_related("owner"), pk=self.kwargs[self.calendar_url_kwarg]
+        calendar = (
+            Calendar.objects.select_related("owner").filter(pk=self.kwargs[self.calendar_url_kwarg]).first()
         )
+        if calendar is None:
+            raise NotFound()
+        return calendar
 
     @property
     def is_calendar_owner(self) -> bool:
@@ -108,6 +113,13 @@ class CalendarNestedMixin:
         if self.is_calendar_owner:
             return None
         return selectors.invitation_for(calendar=self.calendar, user=self.request.user)
+
+    def get_object(self) -> Any:
+        """DRF's lookup in `get_queryset()`, answering the seed's `{"detail": "Not found."}`."""
+        try:
+            return super().get_object()  # type: ignore[misc]
+        except Http404 as exc:
+            raise NotFound() from exc
 
     def get_permissions(self) -> list[BasePermission]:
         if not hasattr(self, "action"):  # a plain APIView: its own permission_classes

@@ -14,7 +14,14 @@ pytestmark = pytest.mark.django_db
 
 VALID = {"name": "Review session", "start_date": "2030-04-01", "end_date": "2030-04-05"}
 FIELDS = {
-    "id", "name", "start_date", "end_date", "finalized", "owner", "owner_username", "timezone",
+    "id",
+    "name",
+    "start_date",
+    "end_date",
+    "finalized",
+    "owner",
+    "owner_username",
+    "timezone",
     "meeting_duration",
 }
 
@@ -66,8 +73,14 @@ def test_it_creates_a_calendar_with_200_and_defaults(owner_client, owner):
     body = response.json()
     assert set(body) == FIELDS
     assert body | {"id": 0} == {
-        "id": 0, "name": "Review session", "start_date": "2030-04-01", "end_date": "2030-04-05",
-        "finalized": False, "owner": owner.id, "owner_username": "alice", "timezone": "UTC",
+        "id": 0,
+        "name": "Review session",
+        "start_date": "2030-04-01",
+        "end_date": "2030-04-05",
+        "finalized": False,
+        "owner": owner.id,
+        "owner_username": "alice",
+        "timezone": "UTC",
         "meeting_duration": 30,
     }
     assert Calendar.objects.get(pk=body["id"]).owner == owner
@@ -210,16 +223,22 @@ def test_the_dates_cannot_be_changed(owner_client, calendar, field):
     assert "cannot be changed after the calendar is created" in response.json()[field][0]
     calendar.refresh_from_db()
     assert (calendar.name, calendar.start_date, calendar.end_date) == (
-        "Office hours", dt.date(2030, 4, 1), dt.date(2030, 4, 5)
+        "Office hours",
+        dt.date(2030, 4, 1),
+        dt.date(2030, 4, 5),
     )
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({}, "name"), ({"name": ""}, "name"), ({"name": "x" * 101}, "name"),
-     ({"name": "ok", "start_date": "garbage"}, "start_date"),
-     ({"name": "ok", "timezone": "Nowhere/Town"}, "timezone"),
-     ({"name": "ok", "meeting_duration": 12}, "meeting_duration")],
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"name": "ok", "start_date": "garbage"}, "start_date"),
+        ({"name": "ok", "timezone": "Nowhere/Town"}, "timezone"),
+        ({"name": "ok", "meeting_duration": 12}, "meeting_duration"),
+    ],
 )
 def test_it_rejects_a_bad_update(owner_client, calendar, body, field):
     response = owner_client.put(f"/calendars/{calendar.id}", body)
@@ -316,7 +335,9 @@ def test_finalize_ignores_the_fields_the_coreapi_client_sends(owner_client, cale
     assert response.status_code == 200
     calendar.refresh_from_db()
     assert (calendar.name, calendar.start_date, calendar.finalized) == (
-        "Office hours", dt.date(2030, 4, 1), True
+        "Office hours",
+        dt.date(2030, 4, 1),
+        True,
     )
 
 
