@@ -417,26 +417,6 @@ def test_the_owner_deletes_their_window(owner_client, calendar):
     assert owner_client.get(url(calendar, f"{mine.id}/")).status_code == 404
 
 
-# bulk-delete -------------------------------------------------------------------------------
-
-
-def test_bulk_delete_removes_only_the_callers_windows_in_this_calendar(
-    invitee_client, calendar, invitation, windows
-):
-    AvailabilityFactory(user=invitation.invitee)  # carol's window in another calendar
-    expected = set(Availability.objects.exclude(calendar=calendar, user=invitation.invitee))
-    response = invitee_client.delete(url(calendar, "bulk-delete"))
-    assert (response.status_code, response.json()) == (200, {})
-    assert set(Availability.objects.all()) == expected
-    assert Availability.objects.filter(calendar=calendar).count() == 4
-
-
-def test_bulk_delete_by_the_owner_keeps_the_invitees_windows(owner_client, calendar, windows):
-    assert owner_client.delete(url(calendar, "bulk-delete/")).status_code == 200
-    assert not Availability.objects.filter(calendar=calendar, user=calendar.owner).exists()
-    assert Availability.objects.filter(calendar=calendar).count() == 4
-
-
 # Deadline and finalized --------------------------------------------------------------------
 
 
