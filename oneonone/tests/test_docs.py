@@ -141,8 +141,24 @@ SEED_LINKS: dict[str, tuple[str, str, str | None, dict[str, tuple[str, bool | No
 ALL_KEYS = sorted(
     [
         *SEED_LINKS,
+        # PATCH, where the routes allow it (DRF 3.16 showed it as `partial_update` too)
+        "calendars partial_update",
+        "calendars availabilities partial_update",
+        "calendars invitee partial_update",
+        # CONTRACT section 8: what the web client calls besides the seed
         "accounts profile id read",
         "accounts profile partial read",
+        "calendars owned list",
+        "calendars owned unfinalized list",
+        "calendars invited list",
+        "calendars status list",
+        "calendars invitee uninvited list",
+        "calendars invitee remove-invitation delete",
+        "calendars availabilities bulk-delete delete",
+        "calendars email create",  # POST /calendars/{id}/email/
+        "calendars email username create",  # POST /calendars/{id}/email/{username}/
+        "calendars email finalize create",
+        "calendars schedule ics list",
     ]
 )
 
@@ -237,7 +253,9 @@ class TestCoreJSON:
 
 class TestLinks:
     def test_every_link_key_is_pinned(self, document):
-        assert sorted(link_map(document)) == ALL_KEYS
+        actual = set(link_map(document))
+        missing, unexpected = sorted(set(ALL_KEYS) - actual), sorted(actual - set(ALL_KEYS))
+        assert {"missing": missing, "unexpected": unexpected} == {"missing": [], "unexpected": []}
 
     @pytest.mark.parametrize("keys", sorted(SEED_LINKS))
     def test_each_seed_command_has_the_seed_url_method_encoding_and_fields(self, document, keys):
