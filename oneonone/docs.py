@@ -311,8 +311,14 @@ def assign_keys(links: list[Link]) -> None:
         if len(group) > 1:
             for link in group:
                 link.keys = (*keys[:-1], *_trailing_parameters(link.url), keys[-1])
-    # Anything still clashing (no trailing parameters to tell them apart) is numbered, as
-    # DRF 3.16 did; the key-listing test pins the names, so this never passes unnoticed.
+    # A link cannot also be a namespace (a `SEED_KEYS` name, or a path component called like
+    # an action): such a link gets its method's action name appended.
+    namespaces = {link.keys[:i] for link in links for i in range(1, len(link.keys))}
+    for link in links:
+        if link.keys in namespaces:
+            link.keys = (*link.keys, link_keys(link.url, link.method)[-1])
+    # Anything still clashing is numbered, as DRF 3.16 did (`create_0`); the test that lists
+    # every key pins the names, so this never passes unnoticed.
     seen: dict[tuple[str, ...], int] = {}
     for link in sorted(links, key=lambda item: (item.url, item.method)):
         count = seen.get(link.keys, 0)
@@ -334,22 +340,15 @@ def build_links(schema: dict[str, Any]) -> list[Link]:
 
 
 def _action_rank(key: str) -> tuple[int, str]:
-    base = key.split("_")[0] if key not in ACTION_ORDER else key
+    base = key.rstrip("_0123456789")  # `create_0` sorts with `create`
     return (ACTION_ORDER.index(base) if base in ACTION_ORDER else len(ACTION_ORDER), key)
 
 
 def _insert(tree: dict[str, Any], keys: tuple[str, ...], link: dict[str, Any]) -> None:
     node = tree
     for key in keys[:-1]:
-        child = node.setdefault(key, {})
-        if child.get("_type") == "link":  # a link already sits where a namespace must go
-            node[f"{key}_link"] = node.pop(key)
-            child = node[key] = {}
-        node = child
-    last = keys[-1]
-    while last in node:
-        last += "_"
-    node[last] = link
+        node = node.setdefault(key, {})
+    node[keys[-1]] = link
 
 
 def _ordered(node: dict[str, Any]) -> dict[str, Any]:

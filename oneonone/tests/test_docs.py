@@ -389,6 +389,19 @@ class TestKeyRule:
             }
         ) == ["calendars email create", "calendars email finalize create", "calendars email username create"]
 
+    def test_a_link_never_hides_a_namespace(self):
+        assert self.keys(
+            {
+                "/calendars/{id}/finalize/": {"put": op()},
+                "/calendars/{id}/finalize/preview/": {"get": op()},
+                "/things/": {"post": op()},
+                "/things/create/": {"post": op()},
+            }
+        ) == [
+            "calendars finalize preview list", "calendars finalize update", "things create create",
+            "things create create_0",
+        ]
+
     def test_a_common_prefix_is_dropped_as_drf_did(self):
         assert self.keys({"/api/v1/things/": {"get": op()}, "/api/v1/others/{id}/": {"get": op()}}) == [
             "others read", "things list",
