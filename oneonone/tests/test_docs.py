@@ -308,6 +308,15 @@ class TestLinks:
         assert doc["accounts"]["login"]["create"].url == "http://127.0.0.1:8000/accounts/login/"
 
 
+    def test_the_coreapi_codec_round_trips_it_unchanged(self, document):
+        """Every node and attribute is one the Core JSON codec knows: nothing is lost or added."""
+        coreapi = pytest.importorskip("coreapi")
+        codec = coreapi.codecs.CoreJSONCodec()
+        again = json.loads(codec.encode(codec.decode(json.dumps(document).encode())))
+        assert again.pop("_meta") == document["_meta"]
+        assert again == {k: v for k, v in document.items() if k != "_meta"}
+
+
 class TestHTMLPage:
     def test_a_browser_gets_a_readable_page_with_the_coreapi_commands(self, client):
         response = get_docs(client, accept=BROWSER_ACCEPT)
