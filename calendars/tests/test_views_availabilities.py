@@ -513,3 +513,10 @@ def test_a_missing_calendar_is_404_for_everyone(owner_client, stranger_client):
         response = client.get("/calendars/999999/availabilities/")
         assert response.status_code == 404
         assert response.json() == {"detail": "Not found."}
+
+
+def test_reading_one_window_takes_two_queries(owner_client, calendar, django_assert_num_queries):
+    window = AvailabilityFactory(calendar=calendar)
+    # 1. the calendar joined with its owner  2. the availability, within that calendar
+    with django_assert_num_queries(2):
+        assert owner_client.get(url(calendar, f"{window.id}")).status_code == 200

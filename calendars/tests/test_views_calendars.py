@@ -389,3 +389,14 @@ def test_invitee_invited_to_someone_elses_calendar_sees_only_their_invitation_ca
     assert client.get(f"/calendars/{other.id}").status_code == 403
     InviteeFactory(calendar=other, invitee=invitation.invitee)
     assert client.get(f"/calendars/{other.id}").status_code == 200
+
+
+def test_reading_a_calendar_takes_one_query_per_role_check(
+    owner_client, invitee_client, calendar, django_assert_num_queries
+):
+    # 1. the calendar joined with its owner
+    with django_assert_num_queries(1):
+        assert owner_client.get(f"/calendars/{calendar.id}").status_code == 200
+    # 1. the calendar joined with its owner  2. the caller's invitation
+    with django_assert_num_queries(2):
+        assert invitee_client.get(f"/calendars/{calendar.id}").status_code == 200

@@ -223,3 +223,24 @@ def test_bulk_delete_with_nothing_to_delete_is_fine(owner_client, calendar):
 def test_bulk_delete_is_not_a_window_id(owner_client, calendar):
     """`bulk-delete` only answers DELETE; a GET is not read as an availability id."""
     assert owner_client.get(f"/calendars/{calendar.id}/availabilities/bulk-delete").status_code == 405
+
+
+def test_status_includes_finalized_and_past_deadline_invitations(invitee_client, invitee_user):
+    """`status` says what is missing; the calendar's own fields say if it can still be given."""
+    finalized = CalendarFactory(finalized=True)
+    InviteeFactory(calendar=finalized, invitee=invitee_user)
+    closed = CalendarFactory(start_date=dt.date(2020, 1, 1), end_date=dt.date(2020, 1, 2))
+    InviteeFactory(calendar=closed, invitee=invitee_user)
+    assert set(ids(invitee_client.get("/calendars/status"))) >= {finalized.id, closed.id}
+
+
+@pytest.mark.parametrize("suffix", ["invitee/remove-invitation", "availabilities/bulk-delete"])
+def test_deletes_that_ignore_their_body_still_reject_one_that_does_not_parse(
+    invitee_client, calendar, invitation, suffix
+):
+    AvailabilityFactory(calendar=calendar, user=invitation.invitee)
+    response = invitee_client.generic(
+        "DELETE", f"/calendars/{calendar.id}/{suffix}", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert Invitee.objects.count() == 1 and Availability.objects.count() == 1
