@@ -141,6 +141,7 @@ def calendar_finalize(*, calendar: Calendar) -> Calendar:
     if locked.finalized:
         raise CalendarAlreadyFinalized()
     locked.finalized = True
+    locked.full_clean()
     locked.save(update_fields=["finalized"])
     return locked
 

@@ -271,6 +271,16 @@ def test_options_never_fails(world, route, role):
         assert response.status_code == 403
 
 
+@pytest.mark.parametrize("route", [route for route in MATRIX if "{cal}" in route])
+def test_options_on_a_finalized_calendar_still_answers(world, calendar, route):
+    """DRF's OPTIONS probes each method's permissions; a 410 there must not escape as an error."""
+    Calendar.objects.filter(pk=calendar.pk).update(finalized=True)
+    with time_machine.travel(dt.datetime(2030, 4, 7, tzinfo=dt.UTC), tick=False):  # after the deadline
+        for role in ("owner", "invitee"):
+            response = world.client(role).options(fill(route, world.ids, role))
+            assert response.status_code in (200, 403)
+
+
 # Deadline: the invitee's writes are 410 after it, the owner is unaffected ------------------
 
 
