@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer as BaseTokenRefreshSerializer
@@ -100,7 +101,24 @@ class TokenRefreshSerializer(BaseTokenRefreshSerializer):
         return super().validate(attrs)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "anyOf": [{"format": "email"}, {"maxLength": 0}],
+        "description": "An email address, or empty for an account that has none (e.g. made in the admin)",
+    }
+)
+class StoredEmailField(serializers.CharField):
+    """A stored user's email, for output: `auth.User.email` may be blank, so the schema must
+    allow `""` besides an address (declaring `format: email` alone was a schema violation)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+
 class UserSerializer(serializers.ModelSerializer):
+    email = StoredEmailField()
+
     class Meta:
         model = User
         fields = ["id", "username", "first_name", "last_name", "email"]

@@ -8,6 +8,7 @@ the oldest counted failure leaves the window. The client address is the socket's
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -17,6 +18,11 @@ from django.core.cache import cache
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+
+
+def _digest(text: str) -> str:
+    """A cache-key-safe stand-in for user input (any length, spaces, control characters)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -33,12 +39,12 @@ class LoginFailureThrottle:
         address = BaseThrottle().get_ident(request)
         self.rules = (
             _Rule(
-                f"login-fail:user:{username.strip().lower()}",
+                f"login-fail:user:{_digest(username.strip().lower())}",
                 settings.LOGIN_FAILURES_PER_USERNAME,
                 settings.LOGIN_USERNAME_WINDOW_SECONDS,
             ),
             _Rule(
-                f"login-fail:addr:{address}",
+                f"login-fail:addr:{_digest(str(address))}",
                 settings.LOGIN_FAILURES_PER_ADDRESS,
                 settings.LOGIN_ADDRESS_WINDOW_SECONDS,
             ),

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.fields import CharField
@@ -17,6 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import serializers, services
@@ -89,6 +90,14 @@ class ThrottledTokenObtainPairView(TokenObtainPairView):
 
     authentication_classes: list[Any] = []
 
+    @extend_schema(
+        responses={
+            200: TokenObtainPairSerializer,
+            400: OpenApiResponse(description="Field errors: username or password missing"),
+            401: OpenApiResponse(description="No active account found with the given credentials"),
+            429: OpenApiResponse(description="Too many failed logins; see Retry-After"),
+        },
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         username = request.data.get("username") if hasattr(request.data, "get") else None
         throttle = LoginFailureThrottle(request, str(username or ""))
@@ -100,6 +109,18 @@ class ThrottledTokenObtainPairView(TokenObtainPairView):
             raise
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            200: serializers.TokenRefreshSerializer,
+            400: OpenApiResponse(description="Field errors: refresh missing"),
+            401: OpenApiResponse(
+                description="Invalid, expired or blacklisted refresh token, a deleted or inactive "
+                "user, or a token issued before a password change"
+            ),
+        },
+    )
+)
 class PublicTokenRefreshView(TokenRefreshView):
     authentication_classes: list[Any] = []
 

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from accounts.serializers import StoredEmailField
 from calendars import services
 from calendars.models import Availability, Calendar, Invitee, Preference
 
@@ -309,6 +310,8 @@ class InviteeUpdateSerializer(serializers.Serializer):
 
 class UserSummarySerializer(serializers.ModelSerializer):
     """A user as the web client lists contacts to invite."""
+
+    email = StoredEmailField()
 
     class Meta:
         model = User

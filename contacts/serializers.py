@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import StoredEmailField
 from contacts.models import Contact
 
 User = get_user_model()
@@ -25,6 +26,7 @@ ACTION_INVALID = 'Must be true or false ("accept" or "reject" also work).'
 class ContactUserSerializer(serializers.ModelSerializer):
     """A friend: the fields clients need to invite them. Friends see each other's email."""
 
+    email = StoredEmailField()
     profile_picture = serializers.SerializerMethodField()
 
     class Meta:

@@ -103,6 +103,7 @@ class FriendRequestListView(GenericAPIView):
 
 
 class FriendRequestUserView(GenericAPIView):
+    error_body_key = "error"  # a body that does not parse: 400 {"error"} too
     schema = RequestBodyOnDeleteSchema()
 
     def get_serializer_class(self) -> type[drf_serializers.Serializer]:
@@ -183,6 +184,7 @@ class FriendRequestUserView(GenericAPIView):
 
 
 class FriendRequestAnswerView(GenericAPIView):
+    error_body_key = "error"  # a body that does not parse: 400 {"error"} too
     serializer_class = serializers.FriendRequestAnswerSerializer
 
     @extend_schema(

@@ -31,6 +31,13 @@ urlpatterns = [
 ]
 
 
+# JSON, not HTML, for errors raised outside DRF's views (e.g. a path that matches no route).
+handler400 = "oneonone.exceptions.bad_request"
+handler403 = "oneonone.exceptions.permission_denied"
+handler404 = "oneonone.exceptions.page_not_found"
+handler500 = "oneonone.exceptions.server_error"
+
+
 def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     """Uploaded files (profile pictures), served by the app unless a proxy does it."""
     return serve(request, path, document_root=settings.MEDIA_ROOT)
