@@ -539,19 +539,21 @@ def _run_milp(
     left = clock.left()
     if left is not None and left <= 0:
         return None, False
-    options: dict[str, float | bool] = {"disp": False, "mip_rel_gap": 0.0, "presolve": True}
-    if left is not None:
-        options["time_limit"] = left
     constraints = [LinearConstraint(rows, -np.inf, 1.0)] if rows.shape[0] else []
     if extra is not None:
         constraints.append(extra)
     n = cost.size
     result = milp(
         cost,
-        integrality=np.ones(n),
+        integrality=np.ones(n, dtype=np.int8),
         bounds=Bounds(np.zeros(n), np.ones(n)),
         constraints=constraints,
-        options=options,
+        options={
+            "disp": False,
+            "presolve": True,
+            "mip_rel_gap": 0.0,
+            "time_limit": np.inf if left is None else left,
+        },
     )
     if result.x is None:
         return None, False
