@@ -249,7 +249,14 @@ def _report(instance: Instance, *, check: bool, thorough: bool, check_valid: boo
     )
     elapsed = time.perf_counter() - began
     ours = _our_objective(result)
-    notes = f"{len(instance.owner_windows)} owner windows"
+    people = sorted(instance.invitees, key=lambda inv: inv.invitee_id)
+    every = scheduling._candidates(
+        instance.owner_windows, people, instance.duration // timedelta(microseconds=1)
+    )
+    kept = scheduling._left_shift_reduction(every).cell.size
+    notes = (
+        f"{len(instance.owner_windows)} owner windows, {every.cell.size} candidates ({kept} after reduction)"
+    )
     if check_valid:
         problems = validate(result, instance.owner_windows, instance.invitees, instance.duration)
         notes += "; valid" if not problems else f"; INVALID: {problems[:2]}"

@@ -24,8 +24,9 @@ Objective, lexicographic:
 3. the smallest sum of meeting start times;
 4. a fixed order by invitee id: among schedules that tie on 1-3 and use the same meeting
    times, rank invitees 1..n by ascending id and weight the meetings m..1 from the earliest
-   to the latest; the schedule with the smallest sum of rank x weight wins. This puts lower
-   ids earlier and, where only some can be scheduled in those times, prefers lower ids.
+   to the latest; the schedule with the smallest sum of rank x weight wins. Swapping two
+   invitees so that the lower id meets earlier, or replacing an invitee by one with a lower
+   id at the same time, always lowers that sum.
 
 Tiers 1-3 are solved exactly by an integer program (`scipy.optimize.milp`, HiGHS); tier 4 is
 applied exactly afterwards by an assignment over the chosen meeting times (it never changes
@@ -57,7 +58,8 @@ worth more than any preference gain, and W makes one point of preference worth m
 any change of the start sum, so the weighted optimum is the lexicographic optimum. The
 weights are integers and every objective value must stay below `EXACT_OBJECTIVE_LIMIT`
 (2^50; 1,000 invitees over 26 weeks needs about 2^47), so every value is an exact double,
-and a point of preference (W, about 5e7 there) is far above HiGHS's tolerances. A component
+and a point of preference (W, about 5e7 there) is far above HiGHS's tolerances; the start
+sum, one unit at a time, is confirmed against a staged solve by `calendars.bench`. A component
 that would exceed the limit is solved in two stages instead, with small coefficients only:
 first tiers 1-2 (weights K + p), then the start sum with the count and the preference total
 held at their optimum by two extra rows. `mip_rel_gap` is 0 either way.
@@ -666,7 +668,7 @@ def schedule(
 
     `owner_windows` and each invitee's windows may come in any order and may overlap.
     `duration` is the meeting length (positive). `time_limit` is a budget in seconds for
-    the whole solve (None: no limit; 0: skip the solver and return a greedy schedule).
+    the whole solve (None: no limit; 0: no solver, a fast greedy schedule).
 
     Returns meetings sorted by start (aware UTC datetimes, starts on 5-minute boundaries)
     and every other invitee as `Unscheduled`, sorted by id. `optimal` is False if the time
