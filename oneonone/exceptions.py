@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -34,6 +34,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": exc.message}, status=code)
     if isinstance(exc, DjangoValidationError):
         return Response(as_serializer_error(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        # DRF 3.18 would answer "No <Model> matches the given query."; the seed says "Not found."
+        exc = NotFound()
     response = drf_exception_handler(exc, context)
     # Endpoints whose refusals use another key (contacts: `{"error"}`, as the seed documents)
     # say so with `error_body_key`; a body that does not parse is one of their refusals too.

@@ -260,7 +260,9 @@ class TestProfileLookups:
         assert auth_client.get(f"/accounts/profile/id/{pending.id}/").json()["email"] == ""
 
     def test_by_id_unknown_is_404_and_anonymous_401(self, auth_client, api_client, user):
-        assert auth_client.get("/accounts/profile/id/999999/").status_code == 404
+        response = auth_client.get("/accounts/profile/id/999999/")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
         assert api_client.get(f"/accounts/profile/id/{user.id}/").status_code == 401
 
     def test_partial_search_is_case_insensitive_capped_and_sorted(
