@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 
-from calendars.models import Availability, Calendar, Invitee
+from calendars.models import Availability, Calendar, Invitee, Meet
 from contacts.services import contact_user_ids
 
 User = get_user_model()
@@ -67,3 +67,11 @@ def uninvited_contacts(*, calendar: Calendar) -> QuerySet[Any]:
         .exclude(invitations__calendar=calendar)
         .order_by("id")
     )
+
+
+def meets_visible_to(*, calendar: Calendar, user: Any) -> QuerySet[Meet]:
+    """The owner sees every meeting of the calendar; an invitee only their own (by id)."""
+    meets = calendar.meets.select_related("meeter")
+    if calendar.owner_id != user.pk:
+        meets = meets.filter(meeter=user)
+    return meets

@@ -9,6 +9,7 @@ timezone for datetimes without an offset); the rules that depend on stored state
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -20,7 +21,7 @@ from rest_framework import serializers
 
 from accounts.serializers import StoredEmailField
 from calendars import services
-from calendars.models import Availability, Calendar, Invitee, Preference
+from calendars.models import Availability, Calendar, Invitee, Meet, Preference
 
 User = get_user_model()
 
@@ -343,3 +344,92 @@ class AvailabilityFilterSerializer(serializers.Serializer):
     user = serializers.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text="Only this user's windows"
     )
+
+
+# Schedule ----------------------------------------------------------------------------------
+
+
+class MeetSerializer(serializers.ModelSerializer):
+    """A scheduled meeting of the owner with one invitee (`meeter`, a user id)."""
+
+    meeter_username = serializers.CharField(source="meeter.username", read_only=True)
+    start_period = CalendarDateTimeField(read_only=True, help_text="When the meeting starts (UTC)")
+    end_period = CalendarDateTimeField(
+        read_only=True, help_text="When the meeting ends (UTC): start + the calendar's meeting_duration"
+    )
+
+    class Meta:
+        model = Meet
+        fields = ["id", "calendar", "meeter", "meeter_username", "start_period", "end_period"]
+        read_only_fields = fields
+        extra_kwargs = {"meeter": {"help_text": "The invitee's user id"}}
+
+
+UNSCHEDULED_REASONS = [
+    ("no_availability", "the invitee submitted no availability"),
+    ("no_common_time", "no meeting_duration-long time is free for both the invitee and the owner"),
+    ("taken", "common time exists, but every such slot is needed by others in the best schedule"),
+]
+
+
+class UnscheduledSerializer(serializers.Serializer):
+    """An invitee the generated schedule leaves out, and why."""
+
+    invitee = serializers.IntegerField(help_text="The invitee's user id")
+    invitee_username = serializers.CharField()
+    reason = serializers.ChoiceField(
+        choices=UNSCHEDULED_REASONS,
+        help_text="; ".join(f"`{value}`: {meaning}" for value, meaning in UNSCHEDULED_REASONS),
+    )
+
+
+class ScheduleGeneratedSerializer(serializers.Serializer):
+    """The answer of `POST .../schedule/`: the stored schedule and who is left out."""
+
+    detail = serializers.CharField(help_text='"Schedule created successfully."')
+    meets = MeetSerializer(many=True, help_text="The new schedule, ordered by id (which follows time)")
+    unscheduled = UnscheduledSerializer(many=True, help_text="Invitees without a meeting, by user id")
+    optimal = serializers.BooleanField(
+        help_text="True when the schedule is proven optimal; false when the solver's time limit "
+        "stopped the search (the best schedule found is stored)"
+    )
+
+
+class MeetInputSerializer(serializers.Serializer):
+    """One meeting of an owner's schedule edit."""
+
+    meeter = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The user id of a current invitee (at most once)"
+    )
+    start_period = CalendarDateTimeField(
+        help_text="The start; without an offset it is read in the calendar's timezone"
+    )
+    end_period = CalendarDateTimeField(
+        required=False, help_text="Optional; if given it must be start_period + meeting_duration"
+    )
+
+
+class ScheduleEditSerializer(serializers.Serializer):
+    """Input of `PUT .../schedule/`: the whole new schedule.
+
+    `meets` is a JSON array of `{"meeter", "start_period"[, "end_period"]}`. Form and
+    multipart bodies send it as one field holding that JSON array as text. Errors of a meeting
+    come back under its index: `{"meets": {"1": {"start_period": ["..."]}}}`.
+    """
+
+    meets = MeetInputSerializer(
+        many=True,
+        help_text='The new schedule, e.g. [{"meeter": 3, "start_period": "2030-06-03T10:30:00Z"}]; '
+        "[] empties it",
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        meets = data.get("meets") if hasattr(data, "get") else None
+        if isinstance(meets, str):  # a form field: the array as JSON text
+            try:
+                data = {"meets": json.loads(meets)}
+            except (ValueError, RecursionError):
+                raise serializers.ValidationError(
+                    {"meets": ["Not valid JSON: send a JSON array of meetings."]}
+                ) from None
+        return super().to_internal_value(data)

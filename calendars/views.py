@@ -16,14 +16,14 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from calendars import selectors, services
-from calendars.models import Availability, Calendar, Invitee
+from calendars.models import Availability, Calendar, Invitee, Meet
 from calendars.permissions import (
     CalendarNotFinalized,
     InviteeDeadlineNotPassed,
@@ -42,6 +42,9 @@ from calendars.serializers import (
     FinalizeSerializer,
     InviteeSerializer,
     InviteeUpdateSerializer,
+    MeetSerializer,
+    ScheduleEditSerializer,
+    ScheduleGeneratedSerializer,
     UserSummarySerializer,
 )
 
@@ -617,3 +620,117 @@ class AvailabilityViewSet(CalendarNestedMixin, ListMixin, viewsets.ModelViewSet)
         services.availability_delete_all(calendar=self.calendar, user=request.user)
         return Response({})
 
+
+# Schedule ----------------------------------------------------------------------------------
+
+SCHEDULE_CREATED = "Schedule created successfully."
+
+
+@extend_schema(parameters=[NESTED_CALENDAR_ID])
+class ScheduleViewSet(CalendarNestedMixin, ListMixin, viewsets.GenericViewSet):
+    """The calendar's schedule: one route, `/calendars/{calendar_id}/schedule/`, four methods.
+
+    Routed explicitly in `calendars.urls` (GET list, POST create, PUT update, DELETE destroy)
+    because PUT and DELETE act on the whole schedule, not on one meeting.
+    """
+
+    queryset = Meet.objects.none()
+    serializer_class = MeetSerializer
+    action_permissions = {
+        "list": [IsAuthenticated, IsCalendarOwnerOrInvitee],
+        "create": _owner_write,
+        "update": _owner_write,
+        "destroy": _owner_write,
+    }
+
+    def get_queryset(self) -> QuerySet[Meet]:
+        if getattr(self, "swagger_fake_view", False):
+            return Meet.objects.none()
+        return selectors.meets_visible_to(calendar=self.calendar, user=self.request.user)
+
+    def get_object(self) -> Calendar:
+        """The schedule is the calendar's: what a PUT changes (DRF's OPTIONS asks for it)."""
+        return self.calendar
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        """A PUT's body is `ScheduleEditSerializer` (OPTIONS describes it); meetings otherwise."""
+        if getattr(self, "request", None) is not None and self.request.method == "PUT":
+            return ScheduleEditSerializer
+        return MeetSerializer
+
+    @extend_schema(
+        summary="Obtain the list of meets that make up a schedule for the calendar",
+        responses={200: MeetSerializer(many=True), 401: NOT_AUTHENTICATED, 403: NOT_OWNER_OR_INVITEE,
+                   404: INVALID_CALENDAR},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Obtain the list of meets that make up a schedule for the calendar.
+
+        The owner sees every meeting; an invitee only their own. Ordered by id, which follows
+        start time for schedules this API stored.
+        """
+        return self.list_response(self.get_queryset())
+
+    @extend_schema(
+        summary="Generate a new optimal schedule, replacing the old one",
+        request=None,
+        responses={200: ScheduleGeneratedSerializer, 401: NOT_AUTHENTICATED, 403: NOT_OWNER,
+                   404: INVALID_CALENDAR, 410: FINALIZED},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """DELETES OLD SCHEDULE IF EXISTS, then generates a new suggested schedule (owner only).
+
+        Needs no body. For each current invitee at most one meeting of the calendar's
+        `meeting_duration`, starting on a 5-minute boundary (UTC), inside one of the owner's
+        and one of the invitee's windows (windows at most a minute apart join up), never two
+        meetings at once. The schedule is optimal: first the most invitees, then the highest
+        total of owner + invitee preference, then the earliest meetings, then by invitee id, so
+        the same data give the same schedule. `unscheduled` says why each other invitee has no
+        meeting; `optimal` is false only if the solver's time limit cut the search short.
+        """
+        outcome = services.schedule_generate(calendar=self.calendar)
+        data = {"detail": SCHEDULE_CREATED, **vars(outcome)}
+        return Response(ScheduleGeneratedSerializer(data, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Replace the schedule with your own",
+        request=ScheduleEditSerializer,
+        responses={200: MeetSerializer(many=True), 400: FIELD_ERRORS, 401: NOT_AUTHENTICATED,
+                   403: NOT_OWNER, 404: INVALID_CALENDAR, 410: FINALIZED},
+    )
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Replace the schedule with your own edit (owner only); answers the new list.
+
+        `meets`: `[{"meeter": <user id>, "start_period": ...[, "end_period": ...]}, ...]`. Each
+        meeter is a current invitee, at most once; each meeting is `meeting_duration` long
+        (`end_period`, if sent, must say so), inside the calendar's window, and overlaps no
+        other. Meetings outside someone's availability are allowed. `[]` empties the schedule.
+        Errors are keyed by the faulty meeting's index, e.g. `{"meets": {"1": {"start_period":
+        ["..."]}}}` (a `meets` that is not a list: `{"meets": {"non_field_errors": [...]}}`);
+        nothing changes then.
+        """
+        serializer = ScheduleEditSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        drafts = [
+            services.MeetDraft(item["meeter"], item["start_period"], item.get("end_period"))
+            for item in serializer.validated_data["meets"]
+        ]
+        try:
+            meets = services.schedule_replace(calendar=self.calendar, meets=drafts)
+        except services.ScheduleEditInvalid as exc:
+            errors = {str(index): fields for index, fields in exc.item_errors.items()}
+            raise ValidationError({"meets": errors}) from exc
+        return Response(MeetSerializer(meets, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Deletes the meeting period for a schedule",
+        responses={200: DELETED, 401: NOT_AUTHENTICATED, 403: NOT_OWNER, 404: INVALID_CALENDAR,
+                   410: FINALIZED},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Deletes the meeting period for a schedule: every meeting of the calendar (owner only).
+
+        Returns a 200 OK response if the deletion is successful, with empty JSON response.
+        """
+        services.schedule_delete(calendar=self.calendar)
+        return Response({})

@@ -48,6 +48,7 @@ BODIES = {
     "/calendars/{cal}/availabilities/": WINDOW_BODY,
     "/calendars/{cal}/availabilities/{own_window}": WINDOW_BODY,
     "/calendars/{cal}/availabilities/{invitee_window}": WINDOW_BODY,
+    "/calendars/{cal}/schedule/": {"meets": []},
 }
 
 
@@ -102,6 +103,14 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
         "DELETE": row(401, 403, 200, 403, 404),
     },
     "/calendars/{cal}/availabilities/bulk-delete": {"DELETE": row(401, 403, 200, 200, 403)},
+    # One route for the whole schedule: everyone invited reads it (their own meeting), the
+    # owner writes it.
+    "/calendars/{cal}/schedule/": {
+        "GET": row(401, 403, 200, 200, 403),
+        "POST": row(401, 403, 403, 200, 403),
+        "PUT": row(401, 403, 403, 200, 403),
+        "DELETE": row(401, 403, 403, 200, 403),
+    },
 }
 NESTED_IDS = ("{inv}", "{own_window}", "{invitee_window}")
 
@@ -208,6 +217,9 @@ FINALIZED_WRITES = [
     ("DELETE", "/calendars/{cal}/availabilities/{invitee_window}", None, "invitee"),
     ("DELETE", "/calendars/{cal}/availabilities/bulk-delete", None, "owner"),
     ("DELETE", "/calendars/{cal}/availabilities/bulk-delete", None, "invitee"),
+    ("POST", "/calendars/{cal}/schedule/", None, "owner"),
+    ("PUT", "/calendars/{cal}/schedule/", {"meets": []}, "owner"),
+    ("DELETE", "/calendars/{cal}/schedule/", None, "owner"),
 ]
 
 
