@@ -568,8 +568,8 @@ def _solve_component(
     """Choose candidates of one component: `(chosen mask, proven optimal)`.
 
     Tiers 1-3 exactly, in one weighted stage if the objective stays below
-    `EXACT_OBJECTIVE_LIMIT`, otherwise in two stages. If the solver finds nothing in time,
-    the greedy schedule is returned (not optimal).
+    `EXACT_OBJECTIVE_LIMIT`, otherwise in two stages. If the time limit stops the solver,
+    the better of its best schedule and the greedy one is returned (not optimal).
     """
     if cell.size == 1:
         return np.ones(1, dtype=np.bool_), True
@@ -592,9 +592,21 @@ def _solve_component(
             staged, optimal = _run_milp(offset.astype(np.float64), rows, clock, hold)
             if staged is not None:
                 chosen = staged
-    if chosen is None or not _is_feasible(invitee[chosen], cell[chosen], length):
-        return _greedy(invitee, cell, pref, length), False
-    return chosen, optimal
+    if chosen is not None and not _is_feasible(invitee[chosen], cell[chosen], length):
+        chosen, optimal = None, False
+    if chosen is not None and optimal:
+        return chosen, True
+    # Stopped early: the solver's incumbent may be poor (even empty), so keep the better of
+    # it and the greedy schedule.
+    greedy = _greedy(invitee, cell, pref, length)
+    if chosen is None or _score(greedy, pref, cell) > _score(chosen, pref, cell):
+        chosen = greedy
+    return chosen, False
+
+
+def _score(chosen: BoolArray, pref: IntArray, cell: IntArray) -> tuple[int, int, int]:
+    """Tiers 1-3 of a selection as a tuple to maximise."""
+    return int(chosen.sum()), int(pref[chosen].sum()), -int(cell[chosen].sum())
 
 
 def _is_feasible(invitee: IntArray, cell: IntArray, length: int) -> bool:
@@ -606,7 +618,7 @@ def _is_feasible(invitee: IntArray, cell: IntArray, length: int) -> bool:
 def _greedy(invitee: IntArray, cell: IntArray, pref: IntArray, length: int) -> BoolArray:
     """A feasible schedule fast: earliest end first, then best preference, then invitee.
 
-    Used only when the solver found nothing within the time limit.
+    The fallback when the time limit stops the solver.
     """
     chosen = np.zeros(cell.size, dtype=np.bool_)
     taken: set[int] = set()

@@ -12,6 +12,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -495,6 +496,33 @@ def test_time_limit_zero_gives_a_valid_greedy_schedule_marked_not_optimal() -> N
     assert not quick.optimal and best.optimal
     assert validate(quick, owner, invitees, duration) == []
     assert quick.objective() <= best.objective()
+
+
+@pytest.mark.parametrize(
+    "incumbent",
+    [None, "empty", "one meeting"],
+    ids=["nothing found", "the trivial empty schedule", "a poor schedule"],
+)
+def test_a_solver_stopped_by_the_time_limit_still_gives_a_good_valid_schedule(
+    incumbent: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HiGHS may stop with no schedule or a poor one; the greedy schedule is the floor."""
+    rng = random.Random(11)
+    owner, invitees, duration = random_instance(rng, 8, hours=6)
+    greedy = schedule(owner_windows=owner, invitees=invitees, duration=duration, time_limit=0)
+
+    def stopped_milp(cost: np.ndarray, **_: object) -> SimpleNamespace:
+        x = None if incumbent is None else np.zeros(cost.size)
+        if incumbent == "one meeting":
+            x[0] = 1.0
+        return SimpleNamespace(x=x, status=1)
+
+    monkeypatch.setattr(scheduling, "milp", stopped_milp)
+    result = schedule(owner_windows=owner, invitees=invitees, duration=duration, time_limit=5)
+    assert not result.optimal
+    assert validate(result, owner, invitees, duration) == []
+    assert result.objective() >= greedy.objective()
+    assert len(result.meetings) > 1
 
 
 def salvage(booked: Sequence[Meeting], duration: timedelta) -> int:
