@@ -512,7 +512,9 @@ def test_a_solver_stopped_by_the_time_limit_still_gives_a_good_valid_schedule(
     greedy = schedule(owner_windows=owner, invitees=invitees, duration=duration, time_limit=0)
 
     def stopped_milp(cost: np.ndarray, **_: object) -> SimpleNamespace:
-        x = None if incumbent is None else np.zeros(cost.size)
+        if incumbent is None:
+            return SimpleNamespace(x=None, status=1)
+        x = np.zeros(cost.size)
         if incumbent == "one meeting":
             x[0] = 1.0
         return SimpleNamespace(x=x, status=1)
