@@ -293,17 +293,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-check", action="store_true", help="skip the optimality checks")
     parser.add_argument("--thorough", action="store_true", help="also check the large fully booked case")
     parser.add_argument("--no-validate", action="store_true", help="skip validate() on our results")
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="also time POST .../schedule/ end to end on the large instances (needs Django; "
+        "a throwaway test database; see calendars/bench_api.py)",
+    )
+    parser.add_argument("--api-only", action="store_true", help="only the end-to-end API timing")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per API timing (default 3)")
     args = parser.parse_args(argv)
 
     print(
         f"seed {args.seed}; wall-clock seconds; sched = distinct invitees; pref = sum of owner + invitee pref"
     )
     print(HEADER)
-    for instance in instances(args.seed, args.quick):
+    for instance in [] if args.api_only else instances(args.seed, args.quick):
         lines = _report(
             instance, check=not args.no_check, thorough=args.thorough, check_valid=not args.no_validate
         )
         for line in lines:
+            print(line, flush=True)
+    if args.api or args.api_only:
+        from calendars.bench_api import api_rows  # imports Django only when asked
+
+        for line in api_rows(instances(args.seed, quick=False), repeats=args.repeats, row=_row):
             print(line, flush=True)
 
 
