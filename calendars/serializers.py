@@ -268,6 +268,12 @@ class EmptySerializer(serializers.Serializer):
     """`{}`: the answer of a successful DELETE."""
 
 
+class EmailSentSerializer(DetailSerializer):
+    """`{"detail": "...", "sent": <messages sent>}`: the answer of the email endpoints."""
+
+    sent = serializers.IntegerField(min_value=0)
+
+
 # Invitees ----------------------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from django.db.models import Max, Min, Q
 from django.http import Http404
 from django.utils import timezone as django_timezone
 
-from calendars import scheduling
+from calendars import notifications, scheduling
 from calendars.models import Availability, Calendar, Invitee, Meet
 from contacts.services import contact_user_ids
 from oneonone.errors import CalendarFinalized, DomainError
@@ -148,6 +148,8 @@ def calendar_finalize(*, calendar: Calendar) -> Calendar:
     locked.finalized = True
     locked.full_clean()
     locked.save(update_fields=["finalized"])
+    # Each meeter and the owner get their meeting(s) with an .ics file, once this commits.
+    notifications.send_after_commit(notifications.schedule_finalized, calendar_id=locked.pk)
     return locked
 
 
@@ -188,6 +190,7 @@ def invitee_create(*, calendar: Calendar, invitee_id: int, deadline: dt.datetime
             invitation.save()
     except IntegrityError as exc:
         raise ValidationError({"invitee": [ALREADY_INVITED]}) from exc
+    notifications.send_after_commit(notifications.invitation_created, invitation_id=invitation.pk)
     return invitation
 
 
@@ -203,10 +206,12 @@ def invitee_update(*, invitation: Invitee, deadline: dt.datetime | None = None) 
 
 
 @transaction.atomic
-def invitee_delete(*, invitation: Invitee) -> None:
+def invitee_delete(*, invitation: Invitee, declined: bool = False) -> None:
     """Remove the invitation with the invitee's availabilities and meeting in that calendar.
 
-    Used both by the owner (uninvite) and by the invitee (decline, `remove-invitation`).
+    Used both by the owner (uninvite) and by the invitee (decline, `remove-invitation`:
+    `declined=True`). Once committed, the other side is told by email: the invitee when the
+    owner removed them, the owner when the invitee declined.
     The calendar row is locked first, as schedule writes do: a schedule generated concurrently
     either commits before (and its meeting for this invitee is deleted here) or starts after.
     """
@@ -214,6 +219,12 @@ def invitee_delete(*, invitation: Invitee) -> None:
     Availability.objects.filter(calendar_id=invitation.calendar_id, user_id=invitation.invitee_id).delete()
     Meet.objects.filter(calendar_id=invitation.calendar_id, meeter_id=invitation.invitee_id).delete()
     invitation.delete()
+    notifications.send_after_commit(
+        notifications.invitation_removed,
+        calendar_id=invitation.calendar_id,
+        invitee_id=invitation.invitee_id,
+        declined=declined,
+    )
 
 
 # Availabilities ----------------------------------------------------------------------------

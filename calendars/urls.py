@@ -28,8 +28,29 @@ schedule = views.ScheduleViewSet.as_view(
     {"get": "list", "post": "create", "put": "update", "delete": "destroy"}
 )
 
+# The web client's extras (CONTRACT section 8): the email routes take the calendar as `{id}`,
+# as the contract writes them; `email/finalize` comes before `email/{username}`.
+email = views.CalendarEmailViewSet
+schedule_ics = views.ScheduleICSViewSet.as_view({"get": "ics"})
+
 urlpatterns = [
     *router.urls,
     *calendar_router.urls,
     re_path(r"^calendars/(?P<calendar_id>[0-9]+)/schedule/?$", schedule, name="calendar-schedule"),
+    re_path(
+        r"^calendars/(?P<calendar_id>[0-9]+)/schedule/ics/?$", schedule_ics, name="calendar-schedule-ics"
+    ),
+    re_path(
+        r"^calendars/(?P<id>[0-9]+)/email/?$", email.as_view({"post": "remind_all"}), name="calendar-email"
+    ),
+    re_path(
+        r"^calendars/(?P<id>[0-9]+)/email/finalize/?$",
+        email.as_view({"post": "send_schedule"}),
+        name="calendar-email-finalize",
+    ),
+    re_path(
+        r"^calendars/(?P<id>[0-9]+)/email/(?P<username>[^/]+)/?$",
+        email.as_view({"post": "remind_one"}),
+        name="calendar-email-user",
+    ),
 ]

@@ -12,17 +12,21 @@ from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from calendars import selectors, services
+from calendars import notifications, selectors, services
+from calendars.ics import calendar_document
+from calendars.ics import filename as ics_filename
 from calendars.models import Availability, Calendar, Invitee, Meet
 from calendars.permissions import (
     CalendarNotFinalized,
@@ -38,6 +42,7 @@ from calendars.serializers import (
     CalendarSerializer,
     CalendarUpdateSerializer,
     DetailSerializer,
+    EmailSentSerializer,
     EmptySerializer,
     FinalizeSerializer,
     InviteeSerializer,
@@ -47,6 +52,7 @@ from calendars.serializers import (
     ScheduleGeneratedSerializer,
     UserSummarySerializer,
 )
+from calendars.throttling import CalendarEmailThrottle
 
 FINALIZED_MESSAGE = "Calendar has been successfully finalized."
 
@@ -475,7 +481,7 @@ class InviteeViewSet(CalendarNestedMixin, ListMixin, viewsets.ModelViewSet):
     def remove_invitation(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Decline your own invitation: it goes with your availabilities and meeting in this
         calendar. Possible after your deadline too; not once the calendar is finalized."""
-        services.invitee_delete(invitation=self.invitation)
+        services.invitee_delete(invitation=self.invitation, declined=True)
         return Response({})
 
 
@@ -734,3 +740,178 @@ class ScheduleViewSet(CalendarNestedMixin, ListMixin, viewsets.GenericViewSet):
         """
         services.schedule_delete(calendar=self.calendar)
         return Response({})
+
+
+# Email and calendar export (CONTRACT section 8) ----------------------------------------------
+
+_email_reminders: PermissionList = [IsAuthenticated, IsCalendarOwner, CalendarNotFinalized]
+_email_common_responses = {
+    401: NOT_AUTHENTICATED,
+    403: NOT_OWNER,
+    429: _answer("Too many email requests for this calendar (CALENDAR_EMAIL_RATE); see Retry-After"),
+    503: _answer("Email could not be sent; try again later."),
+}
+
+
+class EmailUnavailable(APIException):
+    """HTTP 503: the mail server could not be reached or refused the messages."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Email could not be sent; try again later."
+    default_code = "email_unavailable"
+
+
+@extend_schema(parameters=[CALENDAR_ID])
+class CalendarEmailViewSet(CalendarNestedMixin, viewsets.GenericViewSet):
+    """Emails about one calendar that its owner sends: reminders and the final schedule.
+
+    Three POST routes under `/calendars/{id}/email/`, mapped explicitly in `calendars.urls`.
+    Owner only; limited per calendar (`calendars.throttling`). One message per recipient;
+    recipients who opted out of email (or have no address) get nothing and are counted in
+    `detail`, not in `sent`. A mail server that fails answers 503.
+    """
+
+    queryset = Invitee.objects.none()
+    serializer_class = EmptySerializer
+    calendar_url_kwarg = "id"
+    lookup_field = "invitee__username"
+    lookup_url_kwarg = "username"
+    throttle_classes = [CalendarEmailThrottle]
+    action_permissions = {
+        "remind_all": _email_reminders,
+        "remind_one": _email_reminders,
+        "send_schedule": [IsAuthenticated, IsCalendarOwner],
+    }
+
+    def get_queryset(self) -> QuerySet[Invitee]:
+        """The calendar's invitations, ready to write to (user, profile, availability status)."""
+        if getattr(self, "swagger_fake_view", False):
+            return Invitee.objects.none()
+        return selectors.invitees_with_status(calendar=self.calendar).select_related("invitee__profile")
+
+    def _sent(self, send: Any, noun: str) -> Response:
+        try:
+            delivery = send()
+        except notifications.EmailDeliveryFailed as exc:
+            raise EmailUnavailable() from exc
+        return Response(EmailSentSerializer({"detail": delivery.summary(noun), "sent": delivery.sent}).data)
+
+    @extend_schema(
+        summary="Remind every invitee who has not given availability",
+        request=None,
+        responses={200: EmailSentSerializer, **_email_common_responses, 404: INVALID_CALENDAR,
+                   410: FINALIZED},
+    )
+    def remind_all(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Remind every invitee who has not given availability (owner only).
+
+        One email to each invitee without any availability in the calendar, naming it, you,
+        their deadline (in the calendar's timezone) and a link to add availability. Invitees
+        whose deadline has passed are skipped (move their deadline first), as are those who
+        opted out of email; `detail` counts both, `sent` the messages sent. `410` once the
+        calendar is finalized.
+        """
+        return self._sent(lambda: notifications.remind_pending(calendar=self.calendar), "reminder")
+
+    @extend_schema(
+        summary="Remind one invitee to give availability",
+        operation_id="calendars_email_username_create",
+        parameters=[OpenApiParameter("username", str, OpenApiParameter.PATH,
+                                     description="The username of an invitee of this calendar.")],
+        request=None,
+        responses={200: EmailSentSerializer, **_email_common_responses,
+                   404: _answer("Invalid calendar, or no invitee with this username"),
+                   410: _answer("Calendar is finalized / Deadline has passed")},
+    )
+    def remind_one(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Remind one invitee to give availability (owner only).
+
+        Sent whether or not they already gave some (they may add more). `404` for a username
+        that is not invited to this calendar; `410 {"detail": "Deadline has passed"}` once
+        their deadline has passed (move it first); `sent` is 0 if they opted out of email.
+        (A user named `finalize` is reminded through `POST /calendars/{id}/email/`: the path
+        `email/finalize` sends the schedule.)
+        """
+        invitation = self.get_object()
+        return self._sent(lambda: notifications.remind_invitee(invitation=invitation), "reminder")
+
+    @extend_schema(
+        summary="Email everyone their meetings of the finalized schedule",
+        request=None,
+        responses={200: EmailSentSerializer, 400: _answer(notifications.ScheduleNotFinal.default_message),
+                   **_email_common_responses, 404: INVALID_CALENDAR},
+    )
+    def send_schedule(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Email everyone their meetings of the finalized schedule (owner only).
+
+        Each invitee with a meeting gets theirs, and you get all of them, each message with an
+        `.ics` attachment (see `GET /calendars/{calendar_id}/schedule/ics`); times in the
+        calendar's timezone. Invitees without a meeting get nothing. The same emails go out by
+        themselves when the calendar is finalized; this sends them again. `400 {"detail":
+        "Calendar is not finalized"}` before that.
+        """
+        return self._sent(lambda: notifications.send_schedule(calendar=self.calendar), "schedule email")
+
+
+class ICalendarRenderer(BaseRenderer):
+    """`text/calendar`: lets a calendar application ask for it in `Accept`."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return data if isinstance(data, bytes) else str(data).encode(self.charset)
+
+
+@extend_schema(parameters=[NESTED_CALENDAR_ID])
+class ScheduleICSViewSet(CalendarNestedMixin, viewsets.GenericViewSet):
+    """The schedule as an iCalendar file: `/calendars/{calendar_id}/schedule/ics` (GET)."""
+
+    queryset = Meet.objects.none()
+    serializer_class = MeetSerializer
+    # JSON first: errors and OPTIONS are JSON; text/calendar is there so `Accept` may ask for it.
+    renderer_classes = [JSONRenderer, ICalendarRenderer]
+    action_permissions = {"ics": [IsAuthenticated, IsCalendarOwnerOrInvitee]}
+
+    def get_queryset(self) -> QuerySet[Meet]:
+        if getattr(self, "swagger_fake_view", False):
+            return Meet.objects.none()
+        return selectors.meets_visible_to(calendar=self.calendar, user=self.request.user)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Anything but the file itself (an error, OPTIONS) is JSON, whatever `Accept` says."""
+        if isinstance(response, Response):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        summary="Download the schedule as an iCalendar (.ics) file",
+        responses={
+            (200, "text/calendar"): OpenApiResponse(
+                response=OpenApiTypes.STR,
+                description="An iCalendar document (RFC 5545) with one VEVENT per meeting",
+            ),
+            (401, "application/json"): NOT_AUTHENTICATED,
+            (403, "application/json"): NOT_OWNER_OR_INVITEE,
+            (404, "application/json"): INVALID_CALENDAR,
+            (406, "application/json"): _answer("An Accept header that allows neither text/calendar nor JSON"),
+        },
+    )
+    def ics(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Download the schedule as an iCalendar (.ics) file, to import or subscribe to.
+
+        The owner gets every meeting, an invitee their own; no meetings give a valid file
+        without events. One VEVENT per meeting: UID `meet-<calendar id>-<meeter id>@<host of
+        FRONTEND_URL>`, the same whenever the schedule is regenerated, so importing the file
+        again updates events instead of duplicating them (SEQUENCE grows with each change);
+        DTSTART/DTEND in UTC; SUMMARY the calendar's name and the other person; ORGANIZER the
+        owner; ATTENDEEs the owner and the invitee (mailto: addresses); STATUS TENTATIVE until
+        the calendar is finalized, then CONFIRMED.
+        """
+        document = calendar_document(calendar=self.calendar, meets=self.get_queryset(), viewer=request.user)
+        response = HttpResponse(document, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{ics_filename(self.calendar)}"'
+        return response

@@ -185,17 +185,31 @@ CACHES = {
 # Scheduler: seconds HiGHS may search before returning its best schedule with optimal=false.
 SCHEDULER_TIME_LIMIT_SECONDS = env.float("SCHEDULER_TIME_LIMIT_SECONDS", default=20.0)
 
-# Email: console by default; SMTP when EMAIL_URL / EMAIL_HOST are configured.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+# Email: console by default; SMTP as soon as EMAIL_HOST is set (EMAIL_BACKEND, if set, wins).
+_EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if _EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = _EMAIL_HOST or "localhost"
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, 587) or EMAIL_USE_SSL (465), not both.")
+# Seconds before a silent SMTP server fails a send (a request never hangs on it).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OneOnOne <noreply@oneonone.local>")
 # Where links in emails point (the web client).
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
+# Email endpoints (`/calendars/{id}/email/...`): requests per calendar, DRF rate syntax; empty: no limit.
+CALENDAR_EMAIL_RATE = env.str("CALENDAR_EMAIL_RATE", default="10/hour")
+# `manage.py send_deadline_reminders`: remind invitees whose deadline is at most this many hours away.
+REMINDER_WINDOW_HOURS = env.float("REMINDER_WINDOW_HOURS", default=24.0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "OneOnOne API",
