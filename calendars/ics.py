@@ -112,8 +112,9 @@ def calendar_document(
     document.add("version", "2.0")
     document.add("calscale", "GREGORIAN")
     document.add("method", "PUBLISH")
-    document.add("name", calendar.name)
-    document.add("x-wr-calname", calendar.name)
+    # As text values explicitly: `icalendar` would not escape a newline in these two.
+    document.add("name", vText(calendar.name))
+    document.add("x-wr-calname", vText(calendar.name))
     for meet in meets:
         document.add_component(_event(calendar, meet, viewer, stamp))
     return document.to_ical()

@@ -30,7 +30,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import formataddr
-from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -51,6 +50,7 @@ User = get_user_model()
 OPTED_OUT = "opted out of email"
 NO_ADDRESS = "without an email address"
 PAST_DEADLINE = "past their deadline"
+SKIP_REASONS = (OPTED_OUT, NO_ADDRESS, PAST_DEADLINE)  # the order `Delivery.summary` lists them in
 
 
 class EmailDeliveryFailed(Exception):
@@ -74,7 +74,8 @@ class Delivery:
         """E.g. "Sent 2 reminders; skipped 1 opted out of email, 1 past their deadline."."""
         text = f"Sent {self.sent} {noun}{'' if self.sent == 1 else 's'}"
         if self.skipped:
-            text += "; skipped " + ", ".join(f"{count} {reason}" for reason, count in self.skipped.items())
+            counts = [(reason, self.skipped[reason]) for reason in SKIP_REASONS if self.skipped[reason]]
+            text += "; skipped " + ", ".join(f"{count} {reason}" for reason, count in counts)
         return text + "."
 
 
@@ -96,7 +97,13 @@ def send_after_commit(notify: Callable[..., Any], **kwargs: Any) -> None:
     Never called if the transaction rolls back. `robust`: an error in it (the mail server is
     down) is logged by Django and does not reach the request whose write already committed.
     """
-    transaction.on_commit(partial(notify, **kwargs), robust=True)
+
+    def send() -> None:
+        notify(**kwargs)
+
+    # Django logs a failing robust callback by its __qualname__ (a `partial` has none).
+    send.__qualname__ = f"notifications.{notify.__name__}"
+    transaction.on_commit(send, robust=True)
 
 
 # Rendering -----------------------------------------------------------------------------------
