@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -715,7 +716,7 @@ def test_concurrent_generates_and_edits_leave_exactly_one_whole_schedule(client_
     real_schedule = services.scheduling.schedule
 
     def slow_schedule(**kwargs):
-        threading.Event().wait(0.2)
+        time.sleep(0.2)  # while holding the lock
         return real_schedule(**kwargs)
 
     monkeypatch.setattr(services.scheduling, "schedule", slow_schedule)
@@ -725,7 +726,7 @@ def test_concurrent_generates_and_edits_leave_exactly_one_whole_schedule(client_
     def fire(method: str, body) -> None:
         try:
             client = client_for(owner)
-            barrier.wait()
+            barrier.wait(timeout=30)
             response = send(client, method, url(calendar), body)
             statuses.append(response.status_code)
         finally:
