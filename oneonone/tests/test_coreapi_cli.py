@@ -16,12 +16,17 @@ import subprocess
 import sys
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
+
+from accounts.tests.factories import PASSWORD, UserFactory
+from calendars.tests.factories import AvailabilityFactory, CalendarFactory, InviteeFactory
+from contacts.tests.factories import ContactFactory
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -317,3 +322,66 @@ def test_credentials_stored_for_another_host_name_are_not_sent(cli):
     assert "401" in cli.fails("accounts profile list")
     cli.use_token(token["access"])
     assert cli.action("accounts profile list")["user"]["username"] == "carol"
+
+
+def test_the_coreapi_cli_drives_the_commands_beyond_the_seed(cli, mailoutbox):
+    """CONTRACT section 8's routes and PATCH, as `coreapi action` commands (data made directly)."""
+    alice, bob, carol, dave = (UserFactory(username=name) for name in ("alice", "bob", "carol", "dave"))
+    for friend in (bob, carol, dave):
+        ContactFactory(requester=alice, requested=friend)
+    calendar = CalendarFactory(owner=alice, name="Reviews")  # 2030-04-01 to 2030-04-05
+    cal_id = calendar.id
+    InviteeFactory(calendar=calendar, invitee=bob)
+    carol_invitation = InviteeFactory(calendar=calendar, invitee=carol)
+    nine = datetime(2030, 4, 1, 9, tzinfo=UTC)
+    mine = AvailabilityFactory(calendar=calendar, user=alice, start_period=nine)
+    AvailabilityFactory(calendar=calendar, user=bob, start_period=nine)
+
+    def log_in(username: str) -> None:
+        cli.use_token(cli.action(f"api token create -p username={username} -p password={PASSWORD}")["access"])
+
+    cli.ok(f"get {cli.base_url}/docs/")
+    log_in("alice")
+    assert cli.action(f"accounts profile id read -p user_id={bob.id}")["email"] == "bob@example.org"
+    assert [u["username"] for u in cli.action("accounts profile partial read -p text=aro")] == ["carol"]
+    assert [c["id"] for c in cli.action("calendars owned list")] == [cal_id]
+    assert [c["id"] for c in cli.action("calendars owned unfinalized list")] == [cal_id]
+    assert cli.action(f"calendars partial_update -p id={cal_id} -p 'name=Design reviews'")["name"] == (
+        "Design reviews"
+    )
+    uninvited = cli.action(f"calendars invitee uninvited list -p calendar_id={cal_id}")
+    assert [u["username"] for u in uninvited] == ["dave"]
+    moved = cli.action(
+        f"calendars invitee partial_update -p calendar_id={cal_id} -p id={carol_invitation.id} "
+        "-p deadline=2030-03-30T12:00:00Z"
+    )
+    assert moved["deadline"] == "2030-03-30T12:00:00Z"
+    preferred = cli.action(
+        f"calendars availabilities partial_update -p calendar_id={cal_id} -p id={mine.id} -p preference=3"
+    )
+    assert preferred["preference"] == "3"
+    cli.action(f"calendars schedule create -p calendar_id={cal_id}")
+    ics = cli.ok(f"action calendars schedule ics list -p calendar_id={cal_id}")  # text/calendar, as is
+    assert ics.startswith("BEGIN:VCALENDAR") and ics.count("BEGIN:VEVENT") == 1
+
+    reminded = cli.action(f"calendars email create -p id={cal_id}")  # carol has no availability yet
+    assert reminded["sent"] == 1
+    assert cli.action(f"calendars email username create -p id={cal_id} -p username=bob")["sent"] == 1
+    recipients = " ".join(address for message in mailoutbox for address in message.to)
+    assert "<carol@example.org>" in recipients and "<bob@example.org>" in recipients
+
+    log_in("carol")
+    assert [c["id"] for c in cli.action("calendars invited list")] == [cal_id]
+    assert [c["id"] for c in cli.action("calendars status list")] == [cal_id]
+    assert cli.action(f"calendars invitee remove-invitation delete -p calendar_id={cal_id}") == {}
+    assert cli.action("calendars invited list") == []
+
+    log_in("bob")
+    assert cli.action(f"calendars availabilities bulk-delete delete -p calendar_id={cal_id}") == {}
+    assert cli.action(f"calendars availabilities list -p calendar_id={cal_id}") == []
+
+    log_in("alice")
+    cli.action(f"calendars finalize -p id={cal_id}")
+    sent = len(mailoutbox)
+    finalized = cli.action(f"calendars email finalize create -p id={cal_id}")
+    assert finalized["sent"] >= 1 and len(mailoutbox) == sent + finalized["sent"]
