@@ -70,7 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "oneonone.urls"
+# Only the load benchmark changes it (`oneonone.loadtest_urls`: the real routes plus floor views).
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="oneonone.urls")
 # Every route answers with and without its trailing slash itself; never redirect.
 APPEND_SLASH = False
 
@@ -96,8 +97,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a concurrent writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Wait for a concurrent writer instead of failing with "database is locked": transactions
+    # take the write lock when they begin (not when they first write, which cannot wait).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
