@@ -187,6 +187,7 @@ def invitee_create(*, calendar: Calendar, invitee_id: int, deadline: dt.datetime
     invitation.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
+            _lock_open_calendar(calendar.pk)
             invitation.save()
     except IntegrityError as exc:
         raise ValidationError({"invitee": [ALREADY_INVITED]}) from exc
@@ -194,8 +195,10 @@ def invitee_create(*, calendar: Calendar, invitee_id: int, deadline: dt.datetime
     return invitation
 
 
+@transaction.atomic
 def invitee_update(*, invitation: Invitee, deadline: dt.datetime | None = None) -> Invitee:
     """Move the invitation's deadline (to a future instant); nothing else of it can change."""
+    _lock_open_calendar(invitation.calendar_id)
     if deadline is not None:
         if deadline <= django_timezone.now():
             raise ValidationError({"deadline": [DEADLINE_NOT_IN_FUTURE]})
@@ -215,7 +218,7 @@ def invitee_delete(*, invitation: Invitee, declined: bool = False) -> None:
     The calendar row is locked first, as schedule writes do: a schedule generated concurrently
     either commits before (and its meeting for this invitee is deleted here) or starts after.
     """
-    Calendar.objects.select_for_update().filter(pk=invitation.calendar_id).first()
+    _lock_open_calendar(invitation.calendar_id)
     Availability.objects.filter(calendar_id=invitation.calendar_id, user_id=invitation.invitee_id).delete()
     Meet.objects.filter(calendar_id=invitation.calendar_id, meeter_id=invitation.invitee_id).delete()
     invitation.delete()
@@ -244,6 +247,7 @@ def _availability_check(*, calendar: Calendar, start: dt.datetime, end: dt.datet
         raise ValidationError(errors)
 
 
+@transaction.atomic
 def availability_create(
     *,
     calendar: Calendar,
@@ -257,6 +261,7 @@ def availability_create(
     Windows of one user may touch or overlap (the scheduler takes the highest preference at
     each instant), so no overlap check is made.
     """
+    _lock_open_calendar(calendar.pk)
     _availability_check(calendar=calendar, start=start_period, end=end_period)
     availability = Availability(
         calendar=calendar,
@@ -270,6 +275,7 @@ def availability_create(
     return availability
 
 
+@transaction.atomic
 def availability_update(
     *,
     availability: Availability,
@@ -278,6 +284,7 @@ def availability_update(
     preference: int | None = None,
 ) -> Availability:
     """Change the given fields of one availability; the result is checked as on creation."""
+    _lock_open_calendar(availability.calendar_id)
     start = start_period if start_period is not None else availability.start_period
     end = end_period if end_period is not None else availability.end_period
     _availability_check(calendar=availability.calendar, start=start, end=end)
@@ -290,13 +297,17 @@ def availability_update(
     return availability
 
 
+@transaction.atomic
 def availability_delete(*, availability: Availability) -> None:
     """Delete one availability."""
+    _lock_open_calendar(availability.calendar_id)
     availability.delete()
 
 
+@transaction.atomic
 def availability_delete_all(*, calendar: Calendar, user: Any) -> int:
     """Delete every availability of `user` in `calendar`; returns how many went."""
+    _lock_open_calendar(calendar.pk)
     deleted, _ = Availability.objects.filter(calendar=calendar, user=user).delete()
     return deleted
 
@@ -381,14 +392,24 @@ class ScheduleEditInvalid(ValidationError):
         )
 
 
-def _lock_for_schedule(calendar: Calendar) -> Calendar:
-    """The calendar row, locked until the transaction ends; 410 if it is finalized by now."""
-    locked = Calendar.objects.select_for_update().filter(pk=calendar.pk).first()
+def _lock_open_calendar(calendar_id: int) -> Calendar:
+    """The calendar row, locked until the transaction ends; 410 if it is finalized by now.
+
+    Every write under a calendar starts with this (finalize takes the same lock): the view's
+    `finalized` check runs before the write's transaction, so without it a write could commit
+    just after a concurrent finalize had answered (issue 6, tests/test_concurrency.py).
+    """
+    locked = Calendar.objects.select_for_update().filter(pk=calendar_id).first()
     if locked is None:  # deleted since the request resolved it
         raise Http404("Not found.")
     if locked.finalized:
         raise CalendarFinalized()
     return locked
+
+
+def _lock_for_schedule(calendar: Calendar) -> Calendar:
+    """The calendar row, locked until the transaction ends; 410 if it is finalized by now."""
+    return _lock_open_calendar(calendar.pk)
 
 
 def _current_invitees(calendar: Calendar) -> dict[int, Any]:
