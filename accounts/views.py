@@ -150,7 +150,8 @@ class ProfileView(GenericAPIView):
     def put(self, request: Request) -> Response:
         """Update only the given fields. Changing the password needs current_password,
         new_password and confirm_password, and revokes all earlier tokens."""
-        serializer = self.get_serializer(data=request.data)
+        # partial: a form body without `email_notifications` must not read as "false".
+        serializer = self.get_serializer(data=request.data, partial=True)
         if not serializer.is_valid():
             return Response(serializer.errors, status=status.HTTP_401_UNAUTHORIZED)
         fields = dict(serializer.validated_data)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
@@ -21,6 +20,7 @@ from rest_framework.settings import api_settings
 
 from contacts import serializers, services
 from contacts.models import Contact
+from oneonone.schema import AutoSchema
 
 UNAUTHORIZED = OpenApiResponse(description="Missing or invalid access token")
 

@@ -84,6 +84,13 @@ class TestProfileUpdate:
         user.refresh_from_db()
         assert user.email == "alice@example.org"
 
+    def test_a_form_body_leaves_unsent_booleans_alone(self, auth_client, user):
+        """Regression: a multipart PUT without `email_notifications` turned it off."""
+        response = auth_client.put(URL, {"first_name": "Ada"}, format="multipart")
+        assert response.status_code == 200
+        assert response.json()["email_notifications"] is True
+        assert Profile.objects.get(user=user).email_notifications is True
+
     def test_notification_opt_out(self, auth_client, user):
         response = auth_client.put(URL, {"email_notifications": False}, format="json")
         assert response.status_code == 200 and response.json()["email_notifications"] is False
