@@ -744,21 +744,21 @@ class ScheduleViewSet(CalendarNestedMixin, ListMixin, viewsets.GenericViewSet):
 
 # Email and calendar export (CONTRACT section 8) ----------------------------------------------
 
-_email_reminders: PermissionList = [IsAuthenticated, IsCalendarOwner, CalendarNotFinalized]
-_email_common_responses = {
-    401: NOT_AUTHENTICATED,
-    403: NOT_OWNER,
-    429: _answer("Too many email requests for this calendar (CALENDAR_EMAIL_RATE); see Retry-After"),
-    503: _answer("Email could not be sent; try again later."),
-}
-
-
 class EmailUnavailable(APIException):
     """HTTP 503: the mail server could not be reached or refused the messages."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Email could not be sent; try again later."
     default_code = "email_unavailable"
+
+
+_email_reminders: PermissionList = [IsAuthenticated, IsCalendarOwner, CalendarNotFinalized]
+_email_common_responses = {
+    401: NOT_AUTHENTICATED,
+    403: NOT_OWNER,
+    429: _answer("Too many email requests for this calendar (CALENDAR_EMAIL_RATE); see Retry-After"),
+    503: _answer(EmailUnavailable.default_detail),
+}
 
 
 @extend_schema(parameters=[CALENDAR_ID])
