@@ -110,6 +110,7 @@ class Row:
 
 
 C = "/calendars/{calendar}"
+L = "row lock (finalized?)"
 WINDOW = {"start_period": "2030-04-02T10:00:00Z", "end_period": "2030-04-02T11:00:00Z", "preference": 3}
 CALENDAR_VALIDATION = "validation: owner FK + 2 checks = 7"
 
@@ -159,17 +160,18 @@ BUDGET: list[Row] = [
         "calendar; one DELETE per table (invitations, windows, meetings, calendar)"),
     # Invitees.
     Row("GET", "/calendars/{calendar_id}/invitee/", C + "/invitee/", 2, "calendar; invitations with users"),
-    Row("POST", "/calendars/{calendar_id}/invitee/", C + "/invitee/", 10,
-        "calendar; user; already invited?; owner's contacts; validation: 2 FKs; atomic INSERT; "
+    Row("POST", "/calendars/{calendar_id}/invitee/", C + "/invitee/", 11,
+        "calendar; user; already invited?; owner's contacts; validation: 2 FKs; atomic: row lock "
+        "(finalized?), INSERT; "
         "the new row with user and has_availability",
         body=lambda ids: {"invitee": ids["friend0"]}),
     Row("GET", "/calendars/{calendar_id}/invitee/{id}/", C + "/invitee/{invitation}/", 2,
         "calendar; invitation with user"),
-    Row("PUT", "/calendars/{calendar_id}/invitee/{id}/", C + "/invitee/{invitation}/", 5,
-        "calendar; invitation with user; validation: 2 FKs; UPDATE",
+    Row("PUT", "/calendars/{calendar_id}/invitee/{id}/", C + "/invitee/{invitation}/", 8,
+        f"calendar; invitation with user; atomic: {L}, validation: 2 FKs, UPDATE",
         body=lambda ids: {"deadline": "2030-04-06T00:00:00Z"}),
-    Row("PATCH", "/calendars/{calendar_id}/invitee/{id}/", C + "/invitee/{invitation}/", 5,
-        "calendar; invitation with user; validation: 2 FKs; UPDATE",
+    Row("PATCH", "/calendars/{calendar_id}/invitee/{id}/", C + "/invitee/{invitation}/", 8,
+        f"calendar; invitation with user; atomic: {L}, validation: 2 FKs, UPDATE",
         body=lambda ids: {"deadline": "2030-04-06T00:00:00Z"}),
     Row("DELETE", "/calendars/{calendar_id}/invitee/{id}/", C + "/invitee/{invitation}/", 8,
         "calendar; invitation; atomic: row lock, DELETE windows, DELETE meeting, DELETE invitation"),
@@ -181,21 +183,22 @@ BUDGET: list[Row] = [
     Row("GET", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 2, "calendar; windows"),
     Row("GET", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 3,
         "calendar; invitation; own windows", actor="invitee"),
-    Row("POST", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 10,
-        "calendar; validation: 2 FKs + 2 checks = 8; INSERT", body=lambda ids: WINDOW),
-    Row("POST", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 11,
-        "calendar; invitation (deadline); validation 8; INSERT", actor="invitee", body=lambda ids: WINDOW),
+    Row("POST", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 13,
+        f"calendar; atomic: {L}, validation: 2 FKs + 2 checks = 8, INSERT", body=lambda ids: WINDOW),
+    Row("POST", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 14,
+        f"calendar; invitation (deadline); atomic: {L}, validation 8, INSERT", actor="invitee",
+        body=lambda ids: WINDOW),
     Row("GET", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 2,
         "calendar; window"),
-    Row("PUT", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{owner_window}/", 11,
-        "calendar; window; validation 8; UPDATE", body=lambda ids: WINDOW),
-    Row("PATCH", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 12,
-        "calendar; invitation; window; validation 8; UPDATE", actor="invitee",
+    Row("PUT", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{owner_window}/", 14,
+        f"calendar; window; atomic: {L}, validation 8, UPDATE", body=lambda ids: WINDOW),
+    Row("PATCH", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 15,
+        f"calendar; invitation; window; atomic: {L}, validation 8, UPDATE", actor="invitee",
         body=lambda ids: {"preference": 1}),
-    Row("DELETE", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 4,
-        "calendar; invitation; window; DELETE", actor="invitee"),
+    Row("DELETE", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 7,
+        f"calendar; invitation; window; atomic: {L}, DELETE", actor="invitee"),
     Row("DELETE", "/calendars/{calendar_id}/availabilities/bulk-delete/", C + "/availabilities/bulk-delete/",
-        3, "calendar; invitation; one DELETE", actor="invitee"),
+        6, f"calendar; invitation; atomic: {L}, one DELETE", actor="invitee"),
     # Schedule.
     Row("GET", "/calendars/{calendar_id}/schedule/", C + "/schedule/", 2, "calendar; meetings with meeters"),
     Row("GET", "/calendars/{calendar_id}/schedule/", C + "/schedule/", 3,
