@@ -12,7 +12,7 @@ urlpatterns = [
     slash_optional_path("accounts/login", views.LoginView.as_view(), name="login"),
     slash_optional_path("accounts/profile", views.ProfileView.as_view(), name="profile"),
     re_path(
-        r"^accounts/profile/id/(?P<user_id>[0-9]+)/?$",
+        r"^accounts/profile/id/(?P<user_id>[0-9]{1,18})/?$",
         views.ProfileByIdView.as_view(),
         name="profile-by-id",
     ),

@@ -13,7 +13,7 @@ from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.fields import CharField
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from accounts import serializers, services
 from accounts.throttling import LoginFailureThrottle
 from contacts.services import contact_user_ids
+from oneonone.parsers import JSONParser
 
 User = get_user_model()
 
@@ -206,5 +207,7 @@ class ProfileSearchView(ProfileLookupMixin, GenericAPIView):
     )
     def get(self, request: Request, text: str) -> Response:
         """Users whose username contains `text` (case-insensitive), at most 20."""
+        if "\x00" in text:  # no username holds a NUL (and PostgreSQL refuses one in a query)
+            return Response([])
         users = self.get_queryset().filter(username__icontains=text)[: self.max_results]
         return Response(self.get_serializer(users, many=True).data)

@@ -36,7 +36,9 @@ MAX_DATETIME = dt.datetime(9998, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 
 @cache
 def _timezone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # Not zones a person lives in: "localtime" follows the server's /etc/localtime, and
+    # "Factory" is tzdata's placeholder.
+    return frozenset(available_timezones()) - {"localtime", "Factory"}
 
 
 def validate_timezone_name(value: str) -> str:

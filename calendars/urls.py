@@ -1,7 +1,7 @@
 """Calendar routes: `/calendars/{id}` and the nested `/calendars/{calendar_id}/<resource>/{id}`.
 
 Every route answers with and without its trailing slash (`oneonone.routers`). Ids match
-`[0-9]+` only, so `/calendars/owned`, `/calendars/status`, `.../invitee/uninvited` and the
+`[0-9]{1,18}` only, so `/calendars/owned`, `/calendars/status`, `.../invitee/uninvited` and the
 like can never be taken for an id, and a non-numeric id is a 404, not a 500.
 
 More routes under a calendar register on `calendar_router`. The schedule is one route with
@@ -36,20 +36,22 @@ schedule_ics = views.ScheduleICSViewSet.as_view({"get": "ics"})
 urlpatterns = [
     *router.urls,
     *calendar_router.urls,
-    re_path(r"^calendars/(?P<calendar_id>[0-9]+)/schedule/?$", schedule, name="calendar-schedule"),
+    re_path(r"^calendars/(?P<calendar_id>[0-9]{1,18})/schedule/?$", schedule, name="calendar-schedule"),
     re_path(
-        r"^calendars/(?P<calendar_id>[0-9]+)/schedule/ics/?$", schedule_ics, name="calendar-schedule-ics"
+        r"^calendars/(?P<calendar_id>[0-9]{1,18})/schedule/ics/?$", schedule_ics, name="calendar-schedule-ics"
     ),
     re_path(
-        r"^calendars/(?P<id>[0-9]+)/email/?$", email.as_view({"post": "remind_all"}), name="calendar-email"
+        r"^calendars/(?P<id>[0-9]{1,18})/email/?$",
+        email.as_view({"post": "remind_all"}),
+        name="calendar-email",
     ),
     re_path(
-        r"^calendars/(?P<id>[0-9]+)/email/finalize/?$",
+        r"^calendars/(?P<id>[0-9]{1,18})/email/finalize/?$",
         email.as_view({"post": "send_schedule"}),
         name="calendar-email-finalize",
     ),
     re_path(
-        r"^calendars/(?P<id>[0-9]+)/email/(?P<username>[^/]+)/?$",
+        r"^calendars/(?P<id>[0-9]{1,18})/email/(?P<username>[^/\x00]+)/?$",
         email.as_view({"post": "remind_one"}),
         name="calendar-email-user",
     ),

@@ -182,7 +182,7 @@ class CalendarViewSet(CalendarNestedMixin, ListMixin, viewsets.ModelViewSet):
     queryset = Calendar.objects.none()
     serializer_class = CalendarSerializer
     lookup_url_kwarg = "id"
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[0-9]{1,18}"
     calendar_url_kwarg = "id"
     action_permissions = {
         "list": [IsAuthenticated],
@@ -372,7 +372,7 @@ class InviteeViewSet(CalendarNestedMixin, ListMixin, viewsets.ModelViewSet):
     queryset = Invitee.objects.none()
     serializer_class = InviteeSerializer
     lookup_url_kwarg = "id"
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[0-9]{1,18}"
     action_permissions = {
         "list": _owner_read,
         "retrieve": _owner_read,
@@ -510,7 +510,7 @@ class AvailabilityViewSet(CalendarNestedMixin, ListMixin, viewsets.ModelViewSet)
     queryset = Availability.objects.none()
     serializer_class = AvailabilitySerializer
     lookup_url_kwarg = "id"
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[0-9]{1,18}"
     action_permissions = {
         "list": _availability_read,
         "retrieve": _availability_read,
