@@ -17,9 +17,9 @@ from contacts.models import Contact
 User = get_user_model()
 
 
-def load() -> str:
+def load(*args: str) -> str:
     out = StringIO()
-    call_command("load_demo_data", stdout=out)
+    call_command("load_demo_data", *args, stdout=out)
     return out.getvalue()
 
 
@@ -64,7 +64,22 @@ class TestDemoData:
         with time_machine.travel(dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)):
             load()
             first = snapshot()
-            load()
+            load("--reset")
             assert snapshot() == first
         assert User.objects.filter(username="professor").count() == 1
         assert User.objects.filter(pk=outsider.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_second_run_without_reset_keeps_what_users_did():
+    """`make run` loads the demo every time: it must not wipe the calendars made since."""
+    load()
+    professor = User.objects.get(username="professor")
+    mine = Calendar.objects.create(
+        owner=professor, name="Mine", start_date=dt.date(2030, 1, 1), end_date=dt.date(2030, 1, 2)
+    )
+    office_id = Calendar.objects.get(name="Office hours").id
+    output = load()
+    assert "already loaded" in output and "oneonone-demo" in output
+    assert Calendar.objects.filter(pk=mine.pk).exists()
+    assert Calendar.objects.get(name="Office hours").id == office_id

@@ -98,3 +98,24 @@ class TestMalformedRequests:
         body = '{"name": "' + "x" * 3_000_000 + '"}'
         response = api_client.post(url, body, content_type="application/json")
         assert response.status_code in (400, 413)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("page", "asset"),
+    [
+        ("/api/schema/swagger-ui/", "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"),
+        ("/api/schema/redoc/", "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"),
+    ],
+)
+def test_the_api_browsers_load_their_scripts_from_this_server(client, settings, page, asset):
+    """No CDN: Swagger UI and ReDoc work offline (drf-spectacular-sidecar).
+
+    whitenoise serves the app's static files (from the finders here, as under `make run`;
+    from STATIC_ROOT after `collectstatic` in production)."""
+    settings.WHITENOISE_USE_FINDERS = True
+    html = client.get(page).content.decode()
+    assert asset in html
+    assert "cdn.jsdelivr.net" not in html
+    response = client.get(asset)
+    assert response.status_code == 200

@@ -1,7 +1,9 @@
 """`manage.py load_demo_data`: a realistic, deterministic demo to try every endpoint at once.
 
-Re-running it replaces the demo users (the usernames listed below, and everything they own)
-with a fresh copy; other users are never touched. Meant for development databases only.
+It loads once: when the demo is already there it says so and changes nothing (so `make run`
+can call it every time without losing what you did). `--reset` replaces the demo users (the
+usernames listed below, and everything they own) with a fresh copy; other users are never
+touched. Meant for development databases only.
 Dates are relative to the current week so deadlines lie ahead.
 """
 
@@ -72,7 +74,21 @@ FIRST_NAMES = [
 class Command(BaseCommand):
     help = "Load a deterministic demo: users, contacts, calendars with invitees and availabilities."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo users and everything they own, then load a fresh demo.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["reset"] and User.objects.filter(username=OWNER).exists():
+            self.stdout.write(
+                f"Demo data already loaded (user '{OWNER}' exists); left unchanged. "
+                "Use --reset to rebuild it."
+            )
+            self.stdout.write(f"Every demo user's password is: {PASSWORD}")
+            return
         with transaction.atomic():
             summary = self.build(today=timezone.localdate())
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
