@@ -119,3 +119,5 @@ def test_the_api_browsers_load_their_scripts_from_this_server(client, settings, 
     assert "cdn.jsdelivr.net" not in html
     response = client.get(asset)
     assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+    response.close()
