@@ -125,6 +125,7 @@ def server_environment(database_url: str) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; production has a TLS proxy
         "LOG_LEVEL": "ERROR",
         "MEDIA_ROOT": tempfile.mkdtemp(prefix="oneonone-loadtest-media."),
+        "STATIC_ROOT": tempfile.mkdtemp(prefix="oneonone-loadtest-static."),  # whitenoise wants one
     }
 
 
@@ -211,12 +212,12 @@ def seed() -> World:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], workers: int, threads: int) -> Iterator[str]:
+def gunicorn(env: dict[str, str], workers: int, threads: int, worker_class: str = "gthread") -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
         str(Path(sys.executable).parent / "gunicorn"), "oneonone.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", worker_class,
         "--threads", str(threads), "--keep-alive", "5", "--backlog", "2048", "--log-level", "warning",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
@@ -462,6 +463,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-requests", type=int, default=30_000, help="requests per step at most")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--quick", action="store_true", help="3 s steps at concurrency 1 and 16")
     parser.add_argument("--steps", default="", help="only steps whose name contains one of these "
                         "comma-separated words (e.g. floor,profile); default all")
@@ -509,8 +511,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         wanted = args.steps.split(",")
         steps = [step for step in steps if any(word in step[0] for word in wanted)]
     all_rows: list[Row] = []
-    with gunicorn(env, args.workers, args.threads) as base:
-        print(f"gunicorn gthread {args.workers} workers x {args.threads} threads at {base}; "
+    with gunicorn(env, args.workers, args.threads, args.worker_class) as base:
+        print(f"gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads at {base}; "
               f"steps of {args.duration:g} s, at most {args.max_requests} requests; "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} "
               "(other work on the machine skews the figures)", flush=True)
