@@ -124,8 +124,9 @@ def server_environment(database_url: str) -> dict[str, str]:
         "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
         "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; production has a TLS proxy
         "LOG_LEVEL": "ERROR",
-        "MEDIA_ROOT": tempfile.mkdtemp(prefix="oneonone-loadtest-media."),
-        "STATIC_ROOT": tempfile.mkdtemp(prefix="oneonone-loadtest-static."),  # whitenoise wants one
+        "MEDIA_ROOT": tempfile.mkdtemp(prefix="media.", dir=os.environ.get("ONEONONE_LOADTEST_SCRATCH")),
+        # whitenoise warns without one
+        "STATIC_ROOT": tempfile.mkdtemp(prefix="static.", dir=os.environ.get("ONEONONE_LOADTEST_SCRATCH")),
     }
 
 
@@ -566,10 +567,15 @@ def verdict(rows: list[Row]) -> tuple[bool, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        return run(args, os.environ["DATABASE_URL"])
-    with postgres() as url:
-        return run(args, url)
+    scratch = tempfile.mkdtemp(prefix="oneonone-loadtest.")
+    os.environ["ONEONONE_LOADTEST_SCRATCH"] = scratch  # MEDIA_ROOT and STATIC_ROOT go here
+    try:
+        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            return run(args, os.environ["DATABASE_URL"])
+        with postgres() as url:
+            return run(args, url)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -168,14 +168,14 @@ def test_simultaneous_invitations_of_the_same_user_store_one():
 # Availabilities against the deadline and the finalize call ---------------------------------
 
 
-def _calendar_with_guests(n: int, *, deadline: dt.datetime | None = None) -> tuple[Calendar, list[Any]]:
+def _calendar_with_guests(n: int) -> tuple[Calendar, list[Any]]:
     owner = fresh("owner")
     calendar = CalendarFactory(owner=owner)
     guests = []
     for _ in range(n):
         guest = fresh("guest")
         ContactFactory(requester=owner, requested=guest)
-        InviteeFactory(calendar=calendar, invitee=guest, **({"deadline": deadline} if deadline else {}))
+        InviteeFactory(calendar=calendar, invitee=guest)
         guests.append(guest)
     return calendar, guests
 
@@ -190,8 +190,9 @@ def _window(i: int) -> dict[str, Any]:
 def test_availability_posts_racing_the_deadline_are_stored_or_refused_cleanly():
     """Invitees post while their deadline passes: each post is 200 (and stored) or 410
     "Deadline has passed" (and not stored); one sent after the deadline is never accepted."""
-    deadline = timezone.now() + dt.timedelta(seconds=1.0)
-    calendar, guests = _calendar_with_guests(4, deadline=deadline)
+    calendar, guests = _calendar_with_guests(4)
+    deadline = timezone.now() + dt.timedelta(seconds=1.0)  # set once the data is ready
+    Invitee.objects.filter(calendar=calendar).update(deadline=deadline)
     path = f"/calendars/{calendar.pk}/availabilities/"
     stop_at = time.monotonic() + 2.0
     wall_offset = timezone.now().timestamp() - time.monotonic()
