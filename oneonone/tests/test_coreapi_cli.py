@@ -52,8 +52,10 @@ class Cli:
         """`command` as typed after `coreapi` in a shell, e.g. `action calendars list`."""
         args = shlex.split(command)
         env = {**os.environ, "COREAPI_CONFIG_DIR": str(self.config_dir), "PYTHONWARNINGS": "ignore"}
+        # Generous: one command is well under a second, but on a loaded CI machine (load
+        # average 13 was seen) the client's start-up alone took most of a minute.
         return subprocess.run(
-            [str(COREAPI), *args], capture_output=True, text=True, env=env, timeout=60, check=False
+            [str(COREAPI), *args], capture_output=True, text=True, env=env, timeout=300, check=False
         )
 
     def ok(self, command: str) -> str:
