@@ -443,6 +443,15 @@ def test_an_invitee_after_their_deadline_gets_410_and_nothing_is_stored(invitee_
 
 
 @time_machine.travel(AFTER_DEADLINE, tick=False)
+def test_finalized_is_answered_before_a_passed_deadline(invitee_client, calendar, invitation):
+    # Both 410s apply; the calendar-wide one wins: nobody may write any more, deadline or not.
+    Calendar.objects.filter(pk=calendar.pk).update(finalized=True)
+    response = invitee_client.post(url(calendar), WINDOW)
+    assert (response.status_code, response.json()) == (410, {"detail": "Calendar is finalized"})
+    assert not Availability.objects.exists()
+
+
+@time_machine.travel(AFTER_DEADLINE, tick=False)
 def test_the_owner_has_no_deadline(owner_client, calendar, invitation):
     assert owner_client.post(url(calendar), WINDOW).status_code == 200
 
