@@ -27,7 +27,7 @@ from django.utils import timezone as django_timezone
 from calendars import notifications, scheduling
 from calendars.models import Availability, Calendar, Invitee, Meet
 from contacts.services import contact_user_ids
-from oneonone.errors import CalendarFinalized, DomainError
+from oneonone.errors import CalendarFinalized, DeadlinePassed, DomainError, NotOwnerOrInvitee
 
 User = get_user_model()
 
@@ -261,7 +261,7 @@ def availability_create(
     Windows of one user may touch or overlap (the scheduler takes the highest preference at
     each instant), so no overlap check is made.
     """
-    _lock_open_calendar(calendar.pk)
+    _lock_for_participant(calendar.pk, user.pk)
     _availability_check(calendar=calendar, start=start_period, end=end_period)
     availability = Availability(
         calendar=calendar,
@@ -284,7 +284,7 @@ def availability_update(
     preference: int | None = None,
 ) -> Availability:
     """Change the given fields of one availability; the result is checked as on creation."""
-    _lock_open_calendar(availability.calendar_id)
+    _lock_for_participant(availability.calendar_id, availability.user_id)
     start = start_period if start_period is not None else availability.start_period
     end = end_period if end_period is not None else availability.end_period
     _availability_check(calendar=availability.calendar, start=start, end=end)
@@ -300,14 +300,14 @@ def availability_update(
 @transaction.atomic
 def availability_delete(*, availability: Availability) -> None:
     """Delete one availability."""
-    _lock_open_calendar(availability.calendar_id)
+    _lock_for_participant(availability.calendar_id, availability.user_id)
     availability.delete()
 
 
 @transaction.atomic
 def availability_delete_all(*, calendar: Calendar, user: Any) -> int:
     """Delete every availability of `user` in `calendar`; returns how many went."""
-    _lock_open_calendar(calendar.pk)
+    _lock_for_participant(calendar.pk, user.pk)
     deleted, _ = Availability.objects.filter(calendar=calendar, user=user).delete()
     return deleted
 
@@ -405,6 +405,29 @@ def _lock_open_calendar(calendar_id: int) -> Calendar:
     if locked.finalized:
         raise CalendarFinalized()
     return locked
+
+
+def _lock_for_participant(calendar_id: int, user_id: int) -> Calendar:
+    """`_lock_open_calendar`, then `user_id`'s role re-read under the lock.
+
+    The view checked the role before the transaction; an invitation removed (or a deadline
+    moved) in between would otherwise let a window be stored for someone no longer invited,
+    after `invitee_delete` had removed their windows. Raises `NotOwnerOrInvitee` (403) or
+    `DeadlinePassed` (410). The owner has no deadline; an invitee costs one more query.
+    """
+    calendar = _lock_open_calendar(calendar_id)
+    if calendar.owner_id == user_id:
+        return calendar
+    deadline = (
+        Invitee.objects.filter(calendar_id=calendar_id, invitee_id=user_id)
+        .values_list("deadline", flat=True)
+        .first()
+    )
+    if deadline is None:
+        raise NotOwnerOrInvitee()
+    if django_timezone.now() > deadline:
+        raise DeadlinePassed()
+    return calendar
 
 
 def _lock_for_schedule(calendar: Calendar) -> Calendar:

@@ -22,6 +22,12 @@ class CalendarFinalized(DomainError):
     default_message = "Calendar is finalized"
 
 
+class NotOwnerOrInvitee(DomainError):
+    """A write by someone who is no longer the owner or an invitee of the calendar (HTTP 403)."""
+
+    default_message = "Not owner or invitee"
+
+
 class DeadlinePassed(DomainError):
     """An invitee writing availability after their deadline (HTTP 410)."""
 

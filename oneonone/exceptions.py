@@ -18,6 +18,7 @@ from oneonone import errors
 DOMAIN_STATUS = {
     errors.CalendarFinalized: status.HTTP_410_GONE,
     errors.DeadlinePassed: status.HTTP_410_GONE,
+    errors.NotOwnerOrInvitee: status.HTTP_403_FORBIDDEN,
     errors.Conflict: status.HTTP_409_CONFLICT,
 }
 

@@ -14,6 +14,7 @@ from calendars import selectors, services
 from calendars.models import Availability, Calendar, Invitee, Meet
 from calendars.tests.factories import AvailabilityFactory, CalendarFactory, InviteeFactory, MeetFactory
 from contacts.tests.factories import ContactFactory
+from oneonone.errors import DeadlinePassed, NotOwnerOrInvitee
 
 pytestmark = pytest.mark.django_db
 
@@ -245,6 +246,44 @@ def test_availability_delete_all_deletes_one_users_windows_in_one_calendar(calen
     kept = [AvailabilityFactory(calendar=calendar, user=invitation.invitee), AvailabilityFactory()]
     assert services.availability_delete_all(calendar=calendar, user=calendar.owner) == 3
     assert set(Availability.objects.all()) == set(kept)
+
+
+def test_availability_writes_re_read_the_role_under_the_calendar_lock(calendar, invitation):
+    """The view checked the role before the write's transaction; an invitation removed in
+    between (found by racing threads against `invitee_delete`) must not let a window in."""
+    guest = invitation.invitee
+    window = AvailabilityFactory(calendar=calendar, user=guest)
+    Invitee.objects.filter(pk=invitation.pk).delete()  # as if committed by a concurrent request
+    writes = [
+        lambda: services.availability_create(
+            calendar=calendar,
+            user=guest,
+            start_period=at(2030, 4, 2, 9),
+            end_period=at(2030, 4, 2, 10),
+            preference=2,
+        ),
+        lambda: services.availability_update(availability=window, preference=3),
+        lambda: services.availability_delete(availability=window),
+        lambda: services.availability_delete_all(calendar=calendar, user=guest),
+    ]
+    for write in writes:
+        with pytest.raises(NotOwnerOrInvitee):
+            write()
+    window.refresh_from_db()
+    assert list(Availability.objects.all()) == [window] and window.preference == 2
+
+
+def test_availability_writes_re_read_the_deadline_under_the_calendar_lock(calendar, invitation):
+    Invitee.objects.filter(pk=invitation.pk).update(deadline=at(2030, 3, 1))  # moved meanwhile
+    with time_machine.travel(at(2030, 3, 2), tick=False), pytest.raises(DeadlinePassed):
+        services.availability_create(
+            calendar=calendar,
+            user=invitation.invitee,
+            start_period=at(2030, 4, 2, 9),
+            end_period=at(2030, 4, 2, 10),
+            preference=2,
+        )
+    assert not Availability.objects.exists()
 
 
 # Selectors ---------------------------------------------------------------------------------

@@ -111,6 +111,7 @@ class Row:
 
 C = "/calendars/{calendar}"
 L = "row lock (finalized?)"
+R = "invitation re-read under the lock (still invited? deadline?)"
 WINDOW = {"start_period": "2030-04-02T10:00:00Z", "end_period": "2030-04-02T11:00:00Z", "preference": 3}
 CALENDAR_VALIDATION = "validation: owner FK + 2 checks = 7"
 
@@ -185,20 +186,20 @@ BUDGET: list[Row] = [
         "calendar; invitation; own windows", actor="invitee"),
     Row("POST", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 13,
         f"calendar; atomic: {L}, validation: 2 FKs + 2 checks = 8, INSERT", body=lambda ids: WINDOW),
-    Row("POST", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 14,
-        f"calendar; invitation (deadline); atomic: {L}, validation 8, INSERT", actor="invitee",
+    Row("POST", "/calendars/{calendar_id}/availabilities/", C + "/availabilities/", 15,
+        f"calendar; invitation (deadline); atomic: {L}, {R}, validation 8, INSERT", actor="invitee",
         body=lambda ids: WINDOW),
     Row("GET", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 2,
         "calendar; window"),
     Row("PUT", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{owner_window}/", 14,
         f"calendar; window; atomic: {L}, validation 8, UPDATE", body=lambda ids: WINDOW),
-    Row("PATCH", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 15,
-        f"calendar; invitation; window; atomic: {L}, validation 8, UPDATE", actor="invitee",
+    Row("PATCH", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 16,
+        f"calendar; invitation; window; atomic: {L}, {R}, validation 8, UPDATE", actor="invitee",
         body=lambda ids: {"preference": 1}),
-    Row("DELETE", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 7,
-        f"calendar; invitation; window; atomic: {L}, DELETE", actor="invitee"),
+    Row("DELETE", "/calendars/{calendar_id}/availabilities/{id}/", C + "/availabilities/{invitee_window}/", 8,
+        f"calendar; invitation; window; atomic: {L}, {R}, DELETE", actor="invitee"),
     Row("DELETE", "/calendars/{calendar_id}/availabilities/bulk-delete/", C + "/availabilities/bulk-delete/",
-        6, f"calendar; invitation; atomic: {L}, one DELETE", actor="invitee"),
+        7, f"calendar; invitation; atomic: {L}, {R}, one DELETE", actor="invitee"),
     # Schedule.
     Row("GET", "/calendars/{calendar_id}/schedule/", C + "/schedule/", 2, "calendar; meetings with meeters"),
     Row("GET", "/calendars/{calendar_id}/schedule/", C + "/schedule/", 3,

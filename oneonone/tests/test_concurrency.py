@@ -220,6 +220,23 @@ def test_availability_posts_racing_the_deadline_are_stored_or_refused_cleanly():
     assert stored == {a.body["id"] for a in answers if a.status == 200}
 
 
+def test_availability_posts_racing_an_uninvite_leave_no_window_behind():
+    """An invitee posts windows while the owner removes the invitation: each post lands before
+    the removal (and is deleted with it) or is refused 403; no window of a non-invitee stays."""
+    for round_ in range(ROUNDS):
+        calendar, (guest,) = _calendar_with_guests(1)
+        invitation = Invitee.objects.get(calendar=calendar, invitee=guest)
+        path = f"/calendars/{calendar.pk}/availabilities/"
+        leave = (send(calendar.owner, "DELETE", f"/calendars/{calendar.pk}/invitee/{invitation.pk}/")
+                 if round_ % 2 else
+                 send(guest, "DELETE", f"/calendars/{calendar.pk}/invitee/remove-invitation"))
+        removal, *posts = race(leave, *[send(guest, "POST", path, _window(i)) for i in range(8)])
+        assert removal.status == 200, removal
+        assert {a.status for a in posts} <= {200, 403}, posts
+        assert all(a.body == {"detail": "Not owner or invitee"} for a in posts if a.status == 403)
+        assert not Availability.objects.filter(calendar=calendar, user=guest).exists()
+
+
 def _finalize_then_count(calendar: Calendar, seen: list[int]) -> Callable[[], Answer]:
     """Finalize as the owner, then count the calendar's availabilities at once."""
 
