@@ -15,6 +15,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts.authentication import token_user_id
 from accounts.models import Profile
 
 User = get_user_model()
@@ -90,7 +91,7 @@ class TokenRefreshSerializer(BaseTokenRefreshSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         refresh = self.token_class(attrs["refresh"])
-        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user_id = token_user_id(refresh.payload)
         user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")

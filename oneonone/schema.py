@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 
@@ -15,3 +16,10 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method != "GET":
             return None
         return super()._get_paginator()
+
+
+class JWTScheme(SimpleJWTScheme):
+    """Documents `accounts.authentication.JWTAuthentication` as simplejwt's own (`jwtAuth`,
+    bearer JWT): drf-spectacular matches authentication classes exactly, not their subclasses."""
+
+    target_class = "accounts.authentication.JWTAuthentication"

@@ -8,6 +8,7 @@ import jwt
 import pytest
 import time_machine
 from django.conf import settings
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.tests.factories import PASSWORD, UserFactory
 
@@ -140,6 +141,27 @@ class TestBearerAuthentication:
         response = api_client.get(PROTECTED)
         assert response.status_code == 401
         assert "WWW-Authenticate" in response
+
+    @pytest.mark.parametrize(
+        "user_id", ["abc", "1.5", [1], {"id": 1}, True, None, ""], ids=repr
+    )
+    def test_a_signed_token_whose_user_id_is_not_an_id_is_401(self, api_client, alice, user_id):
+        """Signed with the real key (a leaked key, or a bug): still 401, not a 500 from the ORM."""
+        access, refresh = AccessToken.for_user(alice), RefreshToken.for_user(alice)
+        access["user_id"] = refresh["user_id"] = user_id
+        bearer(api_client, str(access))
+        response = api_client.get(PROTECTED)
+        assert response.status_code == 401, response.content
+        assert "WWW-Authenticate" in response
+        api_client.credentials()
+        response = api_client.post("/api/token/refresh/", {"refresh": str(refresh)}, format="json")
+        assert response.status_code == 401, response.content
+
+    def test_a_signed_token_with_the_id_as_a_string_still_works(self, api_client, alice):
+        access = AccessToken.for_user(alice)
+        access["user_id"] = str(alice.pk)
+        bearer(api_client, str(access))
+        assert api_client.get(PROTECTED).status_code == 200
 
     def test_a_refresh_token_is_not_an_access_token(self, api_client, alice):
         pair = obtain(api_client)
