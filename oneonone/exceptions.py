@@ -88,6 +88,12 @@ _ERROR_DETAIL_SCHEMA = {
 }
 
 
+_FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
+
 def _error_response(description: str, **extra: Any) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{ERROR_DETAIL_COMPONENT}"}
     return {"description": description, "content": {"application/json": {"schema": ref}}, **extra}
@@ -105,7 +111,8 @@ def document_error_responses(
     - `401` with `WWW-Authenticate` where a token is required (missing, bad or expired token);
     - `400` where there is a request body (a body that does not parse, or is too large), and
       `415` there for a Content-Type the endpoint does not parse;
-    - `404` where the path has parameters (a value that matches no route, or no object).
+    - `404` where the path has parameters (a value that matches no route, or no object);
+    - `400` on paginated lists, for a `limit` or `offset` out of range.
     """
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas[ERROR_DETAIL_COMPONENT] = _ERROR_DETAIL_SCHEMA
@@ -125,6 +132,13 @@ def document_error_responses(
                 responses["400"] = _error_response("The body does not parse, or is too large")
             if "requestBody" in operation and "415" not in responses:
                 responses["415"] = _error_response("A Content-Type the operation does not accept")
+            query = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "query"}
+            if {"limit", "offset"} <= query and "400" not in responses:
+                responses["400"] = {
+                    "description": 'A `limit` or `offset` that is not a whole number in range: '
+                    '`{"limit": ["..."]}`',
+                    "content": {"application/json": {"schema": _FIELD_ERRORS_SCHEMA}},
+                }
             has_path_parameters = any(p.get("in") == "path" for p in operation.get("parameters", []))
             if has_path_parameters and "404" not in responses:
                 responses["404"] = _error_response("No such object, or a path value that matches no route")
