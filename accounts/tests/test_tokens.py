@@ -142,9 +142,7 @@ class TestBearerAuthentication:
         assert response.status_code == 401
         assert "WWW-Authenticate" in response
 
-    @pytest.mark.parametrize(
-        "user_id", ["abc", "1.5", [1], {"id": 1}, True, None, ""], ids=repr
-    )
+    @pytest.mark.parametrize("user_id", ["abc", "1.5", [1], {"id": 1}, True, None, ""], ids=repr)
     def test_a_signed_token_whose_user_id_is_not_an_id_is_401(self, api_client, alice, user_id):
         """Signed with the real key (a leaked key, or a bug): still 401, not a 500 from the ORM."""
         access, refresh = AccessToken.for_user(alice), RefreshToken.for_user(alice)
