@@ -46,7 +46,7 @@ class IsCalendarOwner(BasePermission):
 class IsCalendarOwnerOrInvitee(BasePermission):
     """The caller owns the calendar named in the URL or is invited to it (not a stranger)."""
 
-    message = "Not owner or invitee"
+    message = errors.NotOwnerOrInvitee.default_message
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(view.is_calendar_owner or view.invitation is not None)
